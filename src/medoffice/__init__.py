@@ -1,0 +1,3 @@
+"""MedOffice: practice management for medical offices."""
+
+__version__ = "0.1.0"

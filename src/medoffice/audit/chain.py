@@ -1,0 +1,160 @@
+"""Hash chaining of audit entries: append under a serialized head, and verify.
+
+Each entry's hash covers its own fields and the previous entry's hash, so editing,
+deleting or reordering any entry breaks the chain from that point on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from medoffice.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
+
+# The fields a hash covers, in order. Changing this list invalidates every existing chain.
+HASHED_FIELDS = (
+    "seq",
+    "prev_hash",
+    "occurred_at",
+    "actor_id",
+    "actor_username",
+    "action",
+    "outcome",
+    "object_type",
+    "object_id",
+    "patient_id",
+    "patient_ref",
+    "ip",
+    "request_id",
+    "source",
+    "reason",
+    "emergency",
+    "details",
+)
+
+
+def normalize_ip(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def normalize_details(details: Mapping[str, Any] | None) -> dict[str, Any]:
+    """JSON-safe and stable through both databases' JSON columns (no floats, no NULs)."""
+    text = json.dumps(details or {}, default=str, sort_keys=True).replace("\\u0000", "")
+    return json.loads(text, parse_float=str)
+
+
+def entry_digest(fields: Mapping[str, Any]) -> str:
+    values = []
+    for name in HASHED_FIELDS:
+        value = fields[name]
+        if name == "occurred_at":
+            value = value.astimezone(UTC).isoformat(timespec="microseconds")
+        values.append(value)
+    canonical = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _fields_of(event: AuditEvent) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in HASHED_FIELDS}
+
+
+def append(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Give the events the next sequence numbers and hashes, and insert them.
+
+    Bumping the head row first takes its row lock (PostgreSQL) or the write lock
+    (SQLite, IMMEDIATE transactions), so concurrent appends queue up instead of forking
+    the chain. The lock lasts until the caller's transaction commits.
+    """
+    count = len(events)
+    if not count:
+        return events
+    with transaction.atomic():
+        if not AuditChainHead.objects.filter(pk=1).update(seq=F("seq") + count):
+            try:
+                with transaction.atomic():
+                    AuditChainHead.objects.create(pk=1)
+            except IntegrityError:
+                pass  # another writer created it first
+            AuditChainHead.objects.filter(pk=1).update(seq=F("seq") + count)
+        head_seq, head_hash = AuditChainHead.objects.values_list("seq", "hash").get(pk=1)
+        seq, prev = head_seq - count, head_hash
+        for event in events:
+            seq += 1
+            event.seq = seq
+            event.prev_hash = prev
+            event.hash = entry_digest(_fields_of(event))
+            prev = event.hash
+        AuditEvent.objects.bulk_create(events)
+        AuditChainHead.objects.filter(pk=1).update(hash=prev)
+    return events
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    head_seq: int
+    head_hash: str
+    first_bad_seq: int | None = None
+    problem: str = ""
+
+
+def verify(
+    *, batch_size: int = 5000, progress: Callable[[int, int], None] | None = None
+) -> VerifyResult:
+    """Walk the whole chain in sequence order and re-check every link and hash."""
+    total = AuditEvent.objects.count()
+    expected_seq, prev, checked = 1, GENESIS_HASH, 0
+    last_seq = 0
+    while True:
+        rows: Iterable[dict[str, Any]] = (
+            AuditEvent.objects.filter(seq__gt=last_seq)
+            .order_by("seq")
+            .values("id", "hash", *HASHED_FIELDS)[:batch_size]
+        )
+        rows = list(rows)
+        if not rows:
+            break
+        for row in rows:
+            seq = row["seq"]
+            if seq != expected_seq:
+                return _bad(checked, expected_seq, f"entry #{expected_seq} is missing (deleted or renumbered)")
+            if row["prev_hash"] != prev:
+                return _bad(checked, seq, f"entry #{seq} does not follow entry #{seq - 1} (reordered or rewritten)")
+            if entry_digest(row) != row["hash"]:
+                return _bad(checked, seq, f"entry #{seq} was altered after it was written")
+            prev = row["hash"]
+            expected_seq += 1
+            checked += 1
+        last_seq = rows[-1]["seq"]
+        if progress:
+            progress(checked, total)
+    head = AuditChainHead.objects.filter(pk=1).values_list("seq", "hash").first()
+    head_seq, head_hash = head if head else (0, GENESIS_HASH)
+    if head_seq != checked or head_hash != prev:
+        return _bad(
+            checked,
+            checked + 1,
+            f"the chain head says #{head_seq} but the log ends at #{checked} (newest entries deleted)",
+        )
+    return VerifyResult(ok=True, checked=checked, head_seq=head_seq, head_hash=head_hash)
+
+
+def _bad(checked: int, seq: int, problem: str) -> VerifyResult:
+    head = AuditChainHead.objects.filter(pk=1).values_list("seq", "hash").first() or (0, GENESIS_HASH)
+    return VerifyResult(
+        ok=False, checked=checked, head_seq=head[0], head_hash=head[1], first_bad_seq=seq, problem=problem
+    )

@@ -1,0 +1,205 @@
+"""Writing to the audit trail, emergency access and compliance review.
+
+Call these inside the service transaction whose action they record: the entry commits
+or rolls back with it. Authorization refusals are recorded before any transaction opens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from medoffice.audit import chain
+from medoffice.audit.models import (
+    AuditAction,
+    AuditEvent,
+    AuditFlag,
+    AuditOutcome,
+    EmergencyAccess,
+)
+from medoffice.core import context, registry
+
+_UNSET: Any = object()
+
+
+def _build(
+    *,
+    action: str,
+    actor: Any = _UNSET,
+    outcome: str = AuditOutcome.SUCCESS,
+    object_type: str = "",
+    object_id: str | int = "",
+    patient_id: int | None = None,
+    patient_ref: str = "",
+    reason: str = "",
+    emergency: bool | None = None,
+    details: Mapping[str, Any] | None = None,
+    occurred_at: Any = None,
+) -> AuditEvent:
+    ctx = context.current()
+    if actor is _UNSET:
+        actor = ctx.actor() if ctx else None
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    if emergency is None:
+        request = ctx.request if ctx else None
+        emergency = getattr(request, "access_basis", None) == "emergency"
+    if patient_id is not None and not patient_ref:
+        patient_ref = registry.patient_ref(patient_id)
+    return AuditEvent(
+        occurred_at=occurred_at or timezone.now(),
+        actor_id=actor.pk if actor is not None else None,
+        actor_username=(actor.get_username() if actor is not None else "")[:150],
+        action=str(action)[:32],
+        outcome=str(outcome),
+        object_type=object_type[:50],
+        object_id=str(object_id)[:64],
+        patient_id=patient_id,
+        patient_ref=patient_ref[:32],
+        ip=chain.normalize_ip(ctx.ip if ctx else None),
+        request_id=(ctx.request_id if ctx else "")[:64],
+        source=(ctx.source if ctx else "system")[:10],
+        reason=reason,
+        emergency=bool(emergency),
+        details=chain.normalize_details(details),
+    )
+
+
+def audit_record(*, action: str, **fields: Any) -> AuditEvent:
+    """Append one entry. Actor, IP and request id come from the request context by default."""
+    return chain.append([_build(action=action, **fields)])[0]
+
+
+def audit_record_many(entries: Iterable[Mapping[str, Any]]) -> list[AuditEvent]:
+    """Append several entries at once (one head update), e.g. the patients a list showed."""
+    return chain.append([_build(**entry) for entry in entries])
+
+
+def audit_patients_shown(
+    *, patient_ids: Iterable[int], object_type: str = "patient", view: str, actor: Any = _UNSET
+) -> list[AuditEvent]:
+    """List pages record which patients they displayed, one entry per patient."""
+    return audit_record_many(
+        {
+            "action": AuditAction.VIEW_LIST,
+            "actor": actor,
+            "object_type": object_type,
+            "object_id": pid,
+            "patient_id": pid,
+            "details": {"view": view},
+        }
+        for pid in dict.fromkeys(patient_ids)
+    )
+
+
+def emergency_access_grant(*, actor: Any, patient_id: int, reason: str) -> EmergencyAccess:
+    """Break the glass: a time-limited grant for one patient, flagged for compliance review."""
+    from medoffice.core.access import effective_roles
+    from medoffice.core.permissions import MATRIX
+
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ValidationError({"reason": "Say why you need this record (at least 10 characters)."})
+    roles = effective_roles(actor)
+    if not any(grant.break_glass for cells in MATRIX.values() for role, grant in cells.items() if role in roles):
+        raise ValidationError("Your role cannot use emergency access.")
+    now = timezone.now()
+    with transaction.atomic():
+        event = audit_record(
+            action=AuditAction.EMERGENCY_ACCESS,
+            actor=actor,
+            object_type="patient",
+            object_id=patient_id,
+            patient_id=patient_id,
+            reason=reason,
+            emergency=True,
+        )
+        grant = EmergencyAccess.objects.create(
+            user=actor,
+            patient_id=patient_id,
+            patient_ref=event.patient_ref,
+            reason=reason,
+            granted_at=now,
+            expires_at=now + timedelta(hours=settings.EMERGENCY_ACCESS_HOURS),
+            audit_event=event,
+        )
+        transaction.on_commit(lambda: _notify_compliance_of_emergency(grant.pk))
+    return grant
+
+
+def _notify_compliance_of_emergency(grant_id: int) -> None:
+    from medoffice.audit.tasks import notify_emergency_access
+    from medoffice.core.jobs import enqueue_system
+
+    enqueue_system(notify_emergency_access, grant_id, label="Tell compliance about an emergency access")
+
+
+def emergency_access_review(*, actor: Any, grant: EmergencyAccess, outcome: str, note: str) -> EmergencyAccess:
+    from medoffice.core.access import require_capability
+    from medoffice.core.permissions import Capability, Need
+
+    require_capability(actor, Capability.AUDIT_LOG, Need.EDIT)
+    if outcome not in {"appropriate", "inappropriate"}:
+        raise ValidationError({"outcome": "Choose appropriate or inappropriate."})
+    if outcome == "inappropriate" and not note.strip():
+        raise ValidationError({"note": "Say what follow-up is needed."})
+    with transaction.atomic():
+        updated = EmergencyAccess.objects.filter(pk=grant.pk, reviewed_at__isnull=True).update(
+            reviewed_by=actor, reviewed_at=timezone.now(), review_outcome=outcome, review_note=note.strip()
+        )
+        if not updated:
+            raise ValidationError("This emergency access was already reviewed.")
+        audit_record(
+            action=AuditAction.AUDIT_REVIEW,
+            actor=actor,
+            object_type="emergency_access",
+            object_id=grant.pk,
+            patient_id=grant.patient_id,
+            patient_ref=grant.patient_ref,
+            details={"outcome": outcome},
+        )
+    grant.refresh_from_db()
+    return grant
+
+
+def audit_flag_add(*, actor: Any, event: AuditEvent, note: str) -> AuditFlag:
+    from medoffice.core.access import require_capability
+    from medoffice.core.permissions import Capability, Need
+
+    require_capability(actor, Capability.AUDIT_LOG, Need.EDIT)
+    if not note.strip():
+        raise ValidationError({"note": "Say why you flag this entry."})
+    with transaction.atomic():
+        flag = AuditFlag.objects.create(event=event, flagged_by=actor, flagged_at=timezone.now(), note=note.strip())
+        audit_record(
+            action=AuditAction.AUDIT_REVIEW,
+            actor=actor,
+            object_type="audit_event",
+            object_id=event.seq,
+            patient_id=event.patient_id,
+            patient_ref=event.patient_ref,
+            details={"flag": flag.pk},
+        )
+    return flag
+
+
+def audit_flag_resolve(*, actor: Any, flag: AuditFlag) -> None:
+    from medoffice.core.access import require_capability
+    from medoffice.core.permissions import Capability, Need
+
+    require_capability(actor, Capability.AUDIT_LOG, Need.EDIT)
+    with transaction.atomic():
+        AuditFlag.objects.filter(pk=flag.pk, resolved_at__isnull=True).update(resolved_at=timezone.now())
+        audit_record(
+            action=AuditAction.AUDIT_REVIEW,
+            actor=actor,
+            object_type="audit_flag",
+            object_id=flag.pk,
+            details={"resolved": True},
+        )

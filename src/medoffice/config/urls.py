@@ -1,0 +1,16 @@
+from django.urls import include, path
+
+from medoffice.core.admin_site import admin_site
+from medoffice.core.api import api
+
+urlpatterns = [
+    path("", include("medoffice.core.urls")),
+    path("accounts/", include("medoffice.accounts.urls")),
+    path("audit/", include("medoffice.audit.urls")),
+    path("admin/", admin_site.urls),
+    path("api/", api.urls),
+]
+
+handler403 = "medoffice.core.views.error_403"
+handler404 = "medoffice.core.views.error_404"
+handler500 = "medoffice.core.views.error_500"

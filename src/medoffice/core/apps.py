@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "medoffice.core"
+    label = "core"
+    verbose_name = "MedOffice core"
+
+    def ready(self) -> None:
+        from medoffice.core import home_panels
+
+        home_panels.register_all()
