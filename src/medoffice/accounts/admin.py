@@ -15,7 +15,15 @@ from medoffice.core.admin_site import AdministratorAdmin, admin_site
 
 @admin.register(User, site=admin_site)
 class UserAdmin(AdministratorAdmin, DjangoUserAdmin):
-    list_display = ("username", "first_name", "last_name", "title", "role_list", "is_active", "last_login")
+    list_display = (
+        "username",
+        "first_name",
+        "last_name",
+        "title",
+        "role_list",
+        "is_active",
+        "last_login",
+    )
     list_filter = ("is_active", "roles", "locations")
     filter_horizontal = ("roles", "locations")
     fieldsets = (
@@ -25,7 +33,13 @@ class UserAdmin(AdministratorAdmin, DjangoUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("username", "password1", "password2", "roles", "locations")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "password1", "password2", "roles", "locations"),
+            },
+        ),
     )
     readonly_fields = ("last_login", "date_joined")
     actions = ["reset_two_factor"]
@@ -61,9 +75,26 @@ class RoleAdmin(AdministratorAdmin):
 
 @admin.register(ApiToken, site=admin_site)
 class ApiTokenAdmin(AdministratorAdmin):
-    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at")
+    list_display = (
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    )
     list_filter = ("revoked_at",)
-    readonly_fields = ("user", "name", "prefix", "scope", "created_at", "last_used_at", "expires_at", "revoked_at")
+    readonly_fields = (
+        "user",
+        "name",
+        "prefix",
+        "scope",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    )
     exclude = ("digest",)
     actions = ["revoke"]
 

@@ -15,7 +15,9 @@ class MeOut(Schema):
     two_factor_verified: bool
 
 
-@router.get("/me", response=MeOut, summary="Who the token or session belongs to, with its effective roles")
+@router.get(
+    "/me", response=MeOut, summary="Who the token or session belongs to, with its effective roles"
+)
 def me(request: HttpRequest) -> dict[str, object]:
     user = request.user
     return {

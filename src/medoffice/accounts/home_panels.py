@@ -27,11 +27,20 @@ def _security(request: HttpRequest) -> dict[str, Any]:
 def _administration(request: HttpRequest) -> dict[str, Any]:
     has_device = Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
     active = User.objects.filter(is_active=True)
-    needs = active.filter(roles__requires_2fa=True).annotate(has_device=has_device).filter(has_device=False).distinct()
+    needs = (
+        active.filter(roles__requires_2fa=True)
+        .annotate(has_device=has_device)
+        .filter(has_device=False)
+        .distinct()
+    )
     return {
         "active_users": active.count(),
         "missing_2fa": list(needs.values_list("username", flat=True)[:20]),
-        "locked": list(LoginThrottle.objects.filter(locked_until__gt=timezone.now()).values_list("key", flat=True)[:20]),
+        "locked": list(
+            LoginThrottle.objects.filter(locked_until__gt=timezone.now()).values_list(
+                "key", flat=True
+            )[:20]
+        ),
     }
 
 
@@ -44,10 +53,17 @@ def _my_staff(request: HttpRequest) -> dict[str, Any]:
         .order_by("roles__code")
     )
     return {
-        "by_role": [{"role": RoleCode(r["roles__code"]).label, "n": r["n"]} for r in staff if r["roles__code"]],
+        "by_role": [
+            {"role": RoleCode(r["roles__code"]).label, "n": r["n"]}
+            for r in staff
+            if r["roles__code"]
+        ],
         "locations": list(request.user.locations.values_list("name", flat=True)),  # type: ignore[union-attr]
         "without_login_30d": User.objects.filter(is_active=True, locations__in=location_ids)
-        .filter(Q(last_login__isnull=True) | Q(last_login__lt=timezone.now() - timezone.timedelta(days=30)))
+        .filter(
+            Q(last_login__isnull=True)
+            | Q(last_login__lt=timezone.now() - timezone.timedelta(days=30))
+        )
         .distinct()
         .count(),
     }
@@ -55,19 +71,42 @@ def _my_staff(request: HttpRequest) -> dict[str, Any]:
 
 def register_all() -> None:
     anyone = AccessRule("authenticated")
-    home.register(home.HomePanel("security", "Your sign-in security", "accounts/panels/security.html", anyone, _security, order=50))
     home.register(
         home.HomePanel(
-            "administration", "Administration", "accounts/panels/administration.html",
-            AccessRule("capability", Capability.SETTINGS, Need.EDIT), _administration, order=10,
+            "security",
+            "Your sign-in security",
+            "accounts/panels/security.html",
+            anyone,
+            _security,
+            order=50,
         )
     )
     home.register(
         home.HomePanel(
-            "my_staff", "Your team", "accounts/panels/my_staff.html",
-            AccessRule("role", roles=frozenset({RoleCode.MANAGER})), _my_staff, order=20,
+            "administration",
+            "Administration",
+            "accounts/panels/administration.html",
+            AccessRule("capability", Capability.SETTINGS, Need.EDIT),
+            _administration,
+            order=10,
+        )
+    )
+    home.register(
+        home.HomePanel(
+            "my_staff",
+            "Your team",
+            "accounts/panels/my_staff.html",
+            AccessRule("role", roles=frozenset({RoleCode.MANAGER})),
+            _my_staff,
+            order=20,
         )
     )
     navigation.register(
-        navigation.NavItem("admin", "System admin", "admin:index", AccessRule("role", roles=frozenset({RoleCode.ADMIN})), order=950)
+        navigation.NavItem(
+            "admin",
+            "System admin",
+            "admin:index",
+            AccessRule("role", roles=frozenset({RoleCode.ADMIN})),
+            order=950,
+        )
     )

@@ -57,7 +57,9 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
 
-    def handle_no_permission(self, request: HttpRequest, view_func: Callable[..., Any]) -> HttpResponse:
+    def handle_no_permission(
+        self, request: HttpRequest, view_func: Callable[..., Any]
+    ) -> HttpResponse:
         if request.headers.get("HX-Request"):
             return _redirect(request, reverse("accounts:login"))
         return super().handle_no_permission(request, view_func)

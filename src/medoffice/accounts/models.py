@@ -31,7 +31,10 @@ class Role(models.Model):
 class User(AbstractUser):
     roles = models.ManyToManyField(Role, related_name="users", blank=True)
     locations = models.ManyToManyField(
-        "organization.Location", related_name="staff", blank=True, help_text="Where this person works."
+        "organization.Location",
+        related_name="staff",
+        blank=True,
+        help_text="Where this person works.",
     )
     primary_location = models.ForeignKey(
         "organization.Location", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -48,7 +51,9 @@ class User(AbstractUser):
     def role_codes(self) -> frozenset[str]:
         cached = getattr(self, "_role_codes", None)
         if cached is None:
-            cached = frozenset(self.roles.values_list("code", flat=True)) if self.pk else frozenset()
+            cached = (
+                frozenset(self.roles.values_list("code", flat=True)) if self.pk else frozenset()
+            )
             self._role_codes = cached
         return cached
 
@@ -103,7 +108,13 @@ class LoginThrottle(models.Model):
     locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["locked_until"], condition=Q(locked_until__isnull=False), name="throttle_locked_idx")]
+        indexes = [
+            models.Index(
+                fields=["locked_until"],
+                condition=Q(locked_until__isnull=False),
+                name="throttle_locked_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.key

@@ -17,6 +17,5 @@ def tokens_of(user: User) -> QuerySet[ApiToken]:
 def staff_ids_sharing_locations(user: User) -> list[int]:
     """People who work at any of this user's locations (a manager's own staff)."""
     location_ids = list(user.locations.values_list("pk", flat=True))
-    return list(
-        User.objects.filter(locations__in=location_ids).values_list("pk", flat=True).distinct()
-    ) + [user.pk]
+    colleagues = User.objects.filter(locations__in=location_ids).values_list("pk", flat=True)
+    return [*colleagues.distinct(), user.pk]

@@ -53,7 +53,9 @@ def _client_ip() -> str | None:
 
 def _record_failure(username: str, action: str, user: User | None) -> None:
     ip = _client_ip()
-    locked_account = lockout.register_failure(lockout.account_key(username), settings.LOCKOUT_ACCOUNT_FAILURES)
+    locked_account = lockout.register_failure(
+        lockout.account_key(username), settings.LOCKOUT_ACCOUNT_FAILURES
+    )
     locked_ip = lockout.register_failure(lockout.ip_key(ip), settings.LOCKOUT_IP_FAILURES)
     audit_record(
         action=action,
@@ -61,7 +63,11 @@ def _record_failure(username: str, action: str, user: User | None) -> None:
         outcome=AuditOutcome.FAILURE,
         object_type="user",
         object_id=user.pk if user else "",
-        details={"username": username[:150], "locked_account": locked_account, "locked_ip": locked_ip},
+        details={
+            "username": username[:150],
+            "locked_account": locked_account,
+            "locked_ip": locked_ip,
+        },
     )
 
 
@@ -80,7 +86,9 @@ def login_begin(*, request: HttpRequest, username: str, password: str) -> LoginO
         return LoginOutcome("locked", message=_lock_message(until))
     user = authenticate(request, username=username, password=password)
     if user is None:
-        _record_failure(username, AuditAction.LOGIN_FAILED, User.objects.filter(username=username).first())
+        _record_failure(
+            username, AuditAction.LOGIN_FAILED, User.objects.filter(username=username).first()
+        )
         return LoginOutcome("failed", message="That username and password do not match.")
     assert isinstance(user, User)
     if has_confirmed_totp(user):
@@ -112,17 +120,24 @@ def login_verify_code(*, request: HttpRequest, code: str) -> LoginOutcome:
     device = _matching_device(user, code)
     if device is None:
         _record_failure(user.username, AuditAction.TWO_FACTOR_FAILED, user)
-        return LoginOutcome("failed", user=user, message="That code is not right. Try the current one.")
+        return LoginOutcome(
+            "failed", user=user, message="That code is not right. Try the current one."
+        )
     request.session.pop(PENDING_USER, None)
     request.session.pop(PENDING_AT, None)
     _complete_login(request, user, device=device)
     if isinstance(device, StaticDevice):
-        audit_record(action=AuditAction.RECOVERY_CODE_USED, actor=user, object_type="user", object_id=user.pk)
+        audit_record(
+            action=AuditAction.RECOVERY_CODE_USED, actor=user, object_type="user", object_id=user.pk
+        )
     return LoginOutcome("ok", user=user)
 
 
 def _matching_device(user: User, code: str) -> Any:
-    for device in [*TOTPDevice.objects.filter(user=user, confirmed=True), *StaticDevice.objects.filter(user=user, confirmed=True)]:
+    for device in [
+        *TOTPDevice.objects.filter(user=user, confirmed=True),
+        *StaticDevice.objects.filter(user=user, confirmed=True),
+    ]:
         if device.verify_is_allowed()[0] and device.verify_token(code):
             return device
     return None
@@ -176,16 +191,27 @@ def totp_enrollment_confirm(*, request: HttpRequest, user: User, code: str) -> l
         raise ValidationError("Start the enrollment again.")
     if not device.verify_token(code.strip().replace(" ", "")):
         audit_record(
-            action=AuditAction.TWO_FACTOR_FAILED, actor=user, outcome=AuditOutcome.FAILURE,
-            object_type="user", object_id=user.pk, details={"step": "enrollment"},
+            action=AuditAction.TWO_FACTOR_FAILED,
+            actor=user,
+            outcome=AuditOutcome.FAILURE,
+            object_type="user",
+            object_id=user.pk,
+            details={"step": "enrollment"},
         )
-        raise ValidationError({"code": "That code does not match. Check your phone's clock and try the current code."})
+        raise ValidationError(
+            {"code": "That code does not match. Check your phone's clock and try the current code."}
+        )
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user, confirmed=True).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _replace_recovery_codes(user)
-        audit_record(action=AuditAction.TWO_FACTOR_ENROLLED, actor=user, object_type="user", object_id=user.pk)
+        audit_record(
+            action=AuditAction.TWO_FACTOR_ENROLLED,
+            actor=user,
+            object_type="user",
+            object_id=user.pk,
+        )
     otp_login(request, device)
     return codes
 
@@ -194,7 +220,10 @@ def recovery_codes_regenerate(*, user: User) -> list[str]:
     with transaction.atomic():
         codes = _replace_recovery_codes(user)
         audit_record(
-            action=AuditAction.TWO_FACTOR_ENROLLED, actor=user, object_type="user", object_id=user.pk,
+            action=AuditAction.TWO_FACTOR_ENROLLED,
+            actor=user,
+            object_type="user",
+            object_id=user.pk,
             details={"recovery_codes": "regenerated"},
         )
     return codes
@@ -221,7 +250,9 @@ def two_factor_reset(*, actor: User, user: User) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
-        audit_record(action=AuditAction.TWO_FACTOR_RESET, actor=actor, object_type="user", object_id=user.pk)
+        audit_record(
+            action=AuditAction.TWO_FACTOR_RESET, actor=actor, object_type="user", object_id=user.pk
+        )
 
 
 # --- Passwords -----------------------------------------------------------------------------------
@@ -229,7 +260,9 @@ def two_factor_reset(*, actor: User, user: User) -> None:
 
 def password_changed(*, user: User) -> None:
     """Record a password change (the form has validated and saved it)."""
-    audit_record(action=AuditAction.PASSWORD_CHANGED, actor=user, object_type="user", object_id=user.pk)
+    audit_record(
+        action=AuditAction.PASSWORD_CHANGED, actor=user, object_type="user", object_id=user.pk
+    )
 
 
 # --- API tokens ----------------------------------------------------------------------------------
@@ -255,7 +288,9 @@ def api_token_create(
     scope = sorted(set(scope))
     unknown = set(scope) - user.role_codes()
     if unknown:
-        raise ValidationError({"scope": f"{user.username} does not have the role(s): {', '.join(sorted(unknown))}"})
+        raise ValidationError(
+            {"scope": f"{user.username} does not have the role(s): {', '.join(sorted(unknown))}"}
+        )
     raw = "mo_" + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
@@ -264,10 +299,15 @@ def api_token_create(
             prefix=raw[:10],
             digest=token_digest(raw),
             scope=scope,
-            expires_at=timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None,
+            expires_at=timezone.now() + timedelta(days=expires_in_days)
+            if expires_in_days
+            else None,
         )
         audit_record(
-            action=AuditAction.TOKEN_CREATED, actor=actor, object_type="api_token", object_id=token.pk,
+            action=AuditAction.TOKEN_CREATED,
+            actor=actor,
+            object_type="api_token",
+            object_id=token.pk,
             details={"for": user.username, "scope": scope},
         )
     return token, raw
@@ -280,8 +320,15 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> None:
 
         require_capability(actor, Capability.SETTINGS, Need.EDIT)
     with transaction.atomic():
-        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-        audit_record(action=AuditAction.TOKEN_REVOKED, actor=actor, object_type="api_token", object_id=token.pk)
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        audit_record(
+            action=AuditAction.TOKEN_REVOKED,
+            actor=actor,
+            object_type="api_token",
+            object_id=token.pk,
+        )
 
 
 def api_token_authenticate(raw: str) -> User | None:
@@ -297,7 +344,9 @@ def api_token_authenticate(raw: str) -> User | None:
     if token is None or (token.expires_at and token.expires_at <= now):
         return None
     # Touch last_used_at at most once a minute: a conditional update, no read-modify-write.
-    ApiToken.objects.filter(pk=token.pk).exclude(last_used_at__gt=now - timedelta(minutes=1)).update(last_used_at=now)
+    ApiToken.objects.filter(pk=token.pk).exclude(
+        last_used_at__gt=now - timedelta(minutes=1)
+    ).update(last_used_at=now)
     user = token.user
     user._token_scope = frozenset(token.scope) if token.scope else None  # type: ignore[attr-defined]
     return user
@@ -312,7 +361,11 @@ def roles_ensure() -> None:
     """Every role in the matrix has its row (idempotent; migrations and tests call it)."""
     existing = set(Role.objects.values_list("code", flat=True))
     Role.objects.bulk_create(
-        [Role(code=code, requires_2fa=code in DEFAULT_2FA_ROLES) for code in RoleCode if code not in existing]
+        [
+            Role(code=code, requires_2fa=code in DEFAULT_2FA_ROLES)
+            for code in RoleCode
+            if code not in existing
+        ]
     )
 
 
@@ -332,7 +385,9 @@ def user_create(
     from django.contrib.auth.password_validation import validate_password as check_password
 
     roles_ensure()
-    user = User(username=username, first_name=first_name, last_name=last_name, email=email, title=title)
+    user = User(
+        username=username, first_name=first_name, last_name=last_name, email=email, title=title
+    )
     if password:
         if validate_password:
             check_password(password, user)
@@ -351,7 +406,10 @@ def user_create(
             user.primary_location_id = location_ids[0]
             user.save(update_fields=["primary_location"])
         audit_record(
-            action=AuditAction.ADMIN_CHANGE, actor=actor, object_type="user", object_id=user.pk,
+            action=AuditAction.ADMIN_CHANGE,
+            actor=actor,
+            object_type="user",
+            object_id=user.pk,
             details={"created": username, "roles": role_codes},
         )
     return user

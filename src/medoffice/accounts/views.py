@@ -25,7 +25,9 @@ from medoffice.core.permissions import RoleCode
 
 def _safe_next(request: HttpRequest) -> str | None:
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return None
 
@@ -37,7 +39,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         outcome = services.login_begin(
-            request=request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+            request=request,
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
         )
         if outcome.status == "ok":
             return redirect(_safe_next(request) or "core:home")
@@ -60,7 +64,9 @@ def login_code(request: HttpRequest) -> HttpResponse:
         if outcome.status == "ok":
             return redirect(_safe_next(request) or "core:home")
         form.add_error("code", outcome.message)
-    return render(request, "accounts/login_code.html", {"form": form, "next": _safe_next(request) or ""})
+    return render(
+        request, "accounts/login_code.html", {"form": form, "next": _safe_next(request) or ""}
+    )
 
 
 @authenticated
@@ -83,17 +89,25 @@ def twofactor_enroll(request: HttpRequest) -> HttpResponse:
     form = EnrollForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            codes = services.totp_enrollment_confirm(request=request, user=user, code=form.cleaned_data["code"])  # type: ignore[arg-type]
+            codes = services.totp_enrollment_confirm(
+                request=request, user=user, code=form.cleaned_data["code"]
+            )  # type: ignore[arg-type]
         except ValidationError as exc:
             form.add_error("code" if hasattr(exc, "error_dict") else None, exc)
         else:
-            return render(request, "accounts/recovery_codes.html", {"codes": codes, "just_enrolled": True})
+            return render(
+                request, "accounts/recovery_codes.html", {"codes": codes, "just_enrolled": True}
+            )
     device = services.totp_enrollment_start(user=user) if request.method == "GET" else None  # type: ignore[arg-type]
     if device is None:
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
         device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
-    context: dict[str, Any] = {"form": form, "required": user.requires_2fa(), "already": services.has_confirmed_totp(user)}  # type: ignore[arg-type, union-attr]
+    context: dict[str, Any] = {
+        "form": form,
+        "required": user.requires_2fa(),
+        "already": services.has_confirmed_totp(user),
+    }  # type: ignore[arg-type, union-attr]
     if device is not None:
         context["qr"] = segno.make(device.config_url, error="m").svg_data_uri(scale=4, border=2)
         context["secret"] = device.config_url.split("secret=")[1].split("&")[0]
@@ -117,7 +131,9 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", _profile_context(user, token_form))
 
 
-def _profile_context(user: Any, token_form: TokenForm, new_token: str | None = None) -> dict[str, Any]:
+def _profile_context(
+    user: Any, token_form: TokenForm, new_token: str | None = None
+) -> dict[str, Any]:
     return {
         "roles": [RoleCode(c).label for c in sorted(user.role_codes())],
         "locations": list(user.locations.all()),
@@ -160,7 +176,14 @@ def token_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
     status = 200 if new_token else 400
-    return render(request, "accounts/profile.html", _profile_context(user, form if not new_token else TokenForm(role_codes=user.role_codes()), new_token), status=status)  # type: ignore[union-attr]
+    return render(
+        request,
+        "accounts/profile.html",
+        _profile_context(
+            user, form if not new_token else TokenForm(role_codes=user.role_codes()), new_token
+        ),
+        status=status,
+    )  # type: ignore[union-attr]
 
 
 @authenticated

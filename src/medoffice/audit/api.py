@@ -42,18 +42,30 @@ class AuditQuery(Schema):
     before_seq: int | None = None
 
 
-@router.get("/events", response=list[AuditEventOut], summary="Audit entries, newest first (compliance)")
+@router.get(
+    "/events", response=list[AuditEventOut], summary="Audit entries, newest first (compliance)"
+)
 def events(request: HttpRequest, q: Query[AuditQuery]) -> object:
     require_capability(request.user, Capability.AUDIT_LOG, Need.VIEW)
     flt = selectors.AuditFilter(
-        patient=q.patient, username=q.username, action=q.action, date_from=q.date_from, date_to=q.date_to
+        patient=q.patient,
+        username=q.username,
+        action=q.action,
+        date_from=q.date_from,
+        date_to=q.date_to,
     )
-    staff = staff_ids_sharing_locations(request.user) if own_only(request.user, Capability.AUDIT_LOG) else None  # type: ignore[arg-type]
+    staff = (
+        staff_ids_sharing_locations(request.user)
+        if own_only(request.user, Capability.AUDIT_LOG)
+        else None
+    )  # type: ignore[arg-type]
     qs = selectors.audit_events(flt, staff_ids=staff)
     if q.before_seq:
         qs = qs.filter(seq__lt=q.before_seq)
     rows = list(qs[: max(1, min(q.limit, 1000))])
-    audit_record(action=AuditAction.EXPORT, object_type="audit_log", details={"api": True, "rows": len(rows)})
+    audit_record(
+        action=AuditAction.EXPORT, object_type="audit_log", details={"api": True, "rows": len(rows)}
+    )
     return rows
 
 

@@ -131,9 +131,17 @@ def verify(
         for row in rows:
             seq = row["seq"]
             if seq != expected_seq:
-                return _bad(checked, expected_seq, f"entry #{expected_seq} is missing (deleted or renumbered)")
+                return _bad(
+                    checked,
+                    expected_seq,
+                    f"entry #{expected_seq} is missing (deleted or renumbered)",
+                )
             if row["prev_hash"] != prev:
-                return _bad(checked, seq, f"entry #{seq} does not follow entry #{seq - 1} (reordered or rewritten)")
+                return _bad(
+                    checked,
+                    seq,
+                    f"entry #{seq} does not follow entry #{seq - 1} (reordered or rewritten)",
+                )
             if entry_digest(row) != row["hash"]:
                 return _bad(checked, seq, f"entry #{seq} was altered after it was written")
             prev = row["hash"]
@@ -154,7 +162,15 @@ def verify(
 
 
 def _bad(checked: int, seq: int, problem: str) -> VerifyResult:
-    head = AuditChainHead.objects.filter(pk=1).values_list("seq", "hash").first() or (0, GENESIS_HASH)
+    head = AuditChainHead.objects.filter(pk=1).values_list("seq", "hash").first() or (
+        0,
+        GENESIS_HASH,
+    )
     return VerifyResult(
-        ok=False, checked=checked, head_seq=head[0], head_hash=head[1], first_bad_seq=seq, problem=problem
+        ok=False,
+        checked=checked,
+        head_seq=head[0],
+        head_hash=head[1],
+        first_bad_seq=seq,
+        problem=problem,
     )

@@ -10,9 +10,15 @@ class AuditFilterForm(forms.Form):
     patient = forms.CharField(required=False, label="Patient (MRN or id)")
     username = forms.CharField(required=False, label="User")
     action = forms.ChoiceField(required=False, choices=[("", "Any action"), *AuditAction.choices])
-    outcome = forms.ChoiceField(required=False, choices=[("", "Any outcome"), *AuditOutcome.choices])
-    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    outcome = forms.ChoiceField(
+        required=False, choices=[("", "Any outcome"), *AuditOutcome.choices]
+    )
+    date_from = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
     emergency_only = forms.BooleanField(required=False, label="Emergency access only")
 
     def clean(self) -> dict[str, object]:
@@ -35,7 +41,9 @@ class EmergencyAccessForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    outcome = forms.ChoiceField(choices=[("appropriate", "Appropriate"), ("inappropriate", "Inappropriate: follow up")])
+    outcome = forms.ChoiceField(
+        choices=[("appropriate", "Appropriate"), ("inappropriate", "Inappropriate: follow up")]
+    )
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

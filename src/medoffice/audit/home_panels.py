@@ -12,23 +12,40 @@ from medoffice.core.permissions import Capability, Need
 
 
 def _compliance(request: HttpRequest) -> dict[str, Any]:
-    last_verify = JobRun.objects.filter(task_path__endswith="verify_audit_chain").order_by("-created_at").first()
+    last_verify = (
+        JobRun.objects.filter(task_path__endswith="verify_audit_chain")
+        .order_by("-created_at")
+        .first()
+    )
     return {"summary": selectors.security_summary(), "last_verify": last_verify}
 
 
 def register_all() -> None:
     navigation.register(
-        navigation.NavItem("audit", "Audit log", "audit:event_list", AccessRule("capability", Capability.AUDIT_LOG), order=700)
+        navigation.NavItem(
+            "audit",
+            "Audit log",
+            "audit:event_list",
+            AccessRule("capability", Capability.AUDIT_LOG),
+            order=700,
+        )
     )
     navigation.register(
         navigation.NavItem(
-            "emergency", "Emergency access", "audit:emergency_list",
-            AccessRule("capability", Capability.AUDIT_LOG, Need.EDIT), order=710,
+            "emergency",
+            "Emergency access",
+            "audit:emergency_list",
+            AccessRule("capability", Capability.AUDIT_LOG, Need.EDIT),
+            order=710,
         )
     )
     home.register(
         home.HomePanel(
-            "compliance", "Privacy and security, last 24 hours", "audit/panels/compliance.html",
-            AccessRule("capability", Capability.AUDIT_LOG, Need.EDIT), _compliance, order=10,
+            "compliance",
+            "Privacy and security, last 24 hours",
+            "audit/panels/compliance.html",
+            AccessRule("capability", Capability.AUDIT_LOG, Need.EDIT),
+            _compliance,
+            order=10,
         )
     )

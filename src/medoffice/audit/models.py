@@ -59,6 +59,9 @@ class AuditChainHead(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(id=1), name="audit_head_single_row")]
 
+    def __str__(self) -> str:
+        return f"audit head #{self.seq}"
+
 
 class AuditEvent(models.Model):
     seq = models.BigIntegerField(unique=True)
@@ -68,12 +71,16 @@ class AuditEvent(models.Model):
     )
     actor_username = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=32, choices=AuditAction.choices)
-    outcome = models.CharField(max_length=10, choices=AuditOutcome.choices, default=AuditOutcome.SUCCESS)
+    outcome = models.CharField(
+        max_length=10, choices=AuditOutcome.choices, default=AuditOutcome.SUCCESS
+    )
     object_type = models.CharField(max_length=50, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     patient_id = models.BigIntegerField(null=True, blank=True)
     patient_ref = models.CharField(
-        max_length=32, blank=True, help_text="The patient's MRN at the time, so the entry stands alone."
+        max_length=32,
+        blank=True,
+        help_text="The patient's MRN at the time, so the entry stands alone.",
     )
     ip = models.GenericIPAddressField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
@@ -91,7 +98,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["patient_ref", "occurred_at"], name="audit_patient_ref_idx"),
             models.Index(fields=["actor", "occurred_at"], name="audit_actor_idx"),
             models.Index(fields=["action", "occurred_at"], name="audit_action_idx"),
-            models.Index(fields=["occurred_at"], condition=Q(emergency=True), name="audit_emergency_idx"),
+            models.Index(
+                fields=["occurred_at"], condition=Q(emergency=True), name="audit_emergency_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -101,7 +110,9 @@ class AuditEvent(models.Model):
 class EmergencyAccess(models.Model):
     """A break-the-glass grant: one user, one patient, a reason, a time limit, a review."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="emergency_accesses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="emergency_accesses"
+    )
     patient_id = models.BigIntegerField()
     patient_ref = models.CharField(max_length=32, blank=True)
     reason = models.TextField()
@@ -123,7 +134,11 @@ class EmergencyAccess(models.Model):
         ordering = ["-granted_at"]
         indexes = [
             models.Index(fields=["user", "patient_id", "expires_at"], name="emergency_lookup_idx"),
-            models.Index(fields=["granted_at"], condition=Q(reviewed_at__isnull=True), name="emergency_unreviewed_idx"),
+            models.Index(
+                fields=["granted_at"],
+                condition=Q(reviewed_at__isnull=True),
+                name="emergency_unreviewed_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -134,10 +149,15 @@ class AuditFlag(models.Model):
     """A compliance officer's flag or note on an audit entry (the entry itself never changes)."""
 
     event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="flags")
-    flagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    flagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     flagged_at = models.DateTimeField()
     note = models.TextField()
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-flagged_at"]
+
+    def __str__(self) -> str:
+        return f"flag on #{self.event_id}"

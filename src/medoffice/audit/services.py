@@ -107,7 +107,12 @@ def emergency_access_grant(*, actor: Any, patient_id: int, reason: str) -> Emerg
     if len(reason) < 10:
         raise ValidationError({"reason": "Say why you need this record (at least 10 characters)."})
     roles = effective_roles(actor)
-    if not any(grant.break_glass for cells in MATRIX.values() for role, grant in cells.items() if role in roles):
+    if not any(
+        grant.break_glass
+        for cells in MATRIX.values()
+        for role, grant in cells.items()
+        if role in roles
+    ):
         raise ValidationError("Your role cannot use emergency access.")
     now = timezone.now()
     with transaction.atomic():
@@ -137,10 +142,14 @@ def _notify_compliance_of_emergency(grant_id: int) -> None:
     from medoffice.audit.tasks import notify_emergency_access
     from medoffice.core.jobs import enqueue_system
 
-    enqueue_system(notify_emergency_access, grant_id, label="Tell compliance about an emergency access")
+    enqueue_system(
+        notify_emergency_access, grant_id, label="Tell compliance about an emergency access"
+    )
 
 
-def emergency_access_review(*, actor: Any, grant: EmergencyAccess, outcome: str, note: str) -> EmergencyAccess:
+def emergency_access_review(
+    *, actor: Any, grant: EmergencyAccess, outcome: str, note: str
+) -> EmergencyAccess:
     from medoffice.core.access import require_capability
     from medoffice.core.permissions import Capability, Need
 
@@ -151,7 +160,10 @@ def emergency_access_review(*, actor: Any, grant: EmergencyAccess, outcome: str,
         raise ValidationError({"note": "Say what follow-up is needed."})
     with transaction.atomic():
         updated = EmergencyAccess.objects.filter(pk=grant.pk, reviewed_at__isnull=True).update(
-            reviewed_by=actor, reviewed_at=timezone.now(), review_outcome=outcome, review_note=note.strip()
+            reviewed_by=actor,
+            reviewed_at=timezone.now(),
+            review_outcome=outcome,
+            review_note=note.strip(),
         )
         if not updated:
             raise ValidationError("This emergency access was already reviewed.")
@@ -176,7 +188,9 @@ def audit_flag_add(*, actor: Any, event: AuditEvent, note: str) -> AuditFlag:
     if not note.strip():
         raise ValidationError({"note": "Say why you flag this entry."})
     with transaction.atomic():
-        flag = AuditFlag.objects.create(event=event, flagged_by=actor, flagged_at=timezone.now(), note=note.strip())
+        flag = AuditFlag.objects.create(
+            event=event, flagged_by=actor, flagged_at=timezone.now(), note=note.strip()
+        )
         audit_record(
             action=AuditAction.AUDIT_REVIEW,
             actor=actor,
@@ -195,7 +209,9 @@ def audit_flag_resolve(*, actor: Any, flag: AuditFlag) -> None:
 
     require_capability(actor, Capability.AUDIT_LOG, Need.EDIT)
     with transaction.atomic():
-        AuditFlag.objects.filter(pk=flag.pk, resolved_at__isnull=True).update(resolved_at=timezone.now())
+        AuditFlag.objects.filter(pk=flag.pk, resolved_at__isnull=True).update(
+            resolved_at=timezone.now()
+        )
         audit_record(
             action=AuditAction.AUDIT_REVIEW,
             actor=actor,

@@ -27,7 +27,11 @@ from medoffice.core.permissions import Capability, Need
 
 def _scoped_events(request: HttpRequest, form: AuditFilterForm) -> Any:
     # Office managers see their own staff's entries; compliance sees everything.
-    staff = staff_ids_sharing_locations(request.user) if own_only(request.user, Capability.AUDIT_LOG) else None  # type: ignore[arg-type]
+    staff = (
+        staff_ids_sharing_locations(request.user)
+        if own_only(request.user, Capability.AUDIT_LOG)
+        else None
+    )  # type: ignore[arg-type]
     return selectors.audit_events(form.to_filter(), staff_ids=staff)
 
 
@@ -46,7 +50,13 @@ def event_list(request: HttpRequest) -> HttpResponse:
     services.audit_record(
         action=AuditAction.VIEW_LIST,
         object_type="audit_log",
-        details={"filter": {k: str(v) for k, v in (form.cleaned_data if form.is_bound and form.is_valid() else {}).items() if v}},
+        details={
+            "filter": {
+                k: str(v)
+                for k, v in (form.cleaned_data if form.is_bound and form.is_valid() else {}).items()
+                if v
+            }
+        },
     )
     return render(request, "audit/event_list.html", context)
 
@@ -97,7 +107,10 @@ def emergency_review(request: HttpRequest, grant_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.emergency_access_review(
-                actor=request.user, grant=grant, outcome=form.cleaned_data["outcome"], note=form.cleaned_data["note"]
+                actor=request.user,
+                grant=grant,
+                outcome=form.cleaned_data["outcome"],
+                note=form.cleaned_data["note"],
             )
             messages.success(request, "Review recorded.")
         except ValidationError as exc:
@@ -120,13 +133,22 @@ def emergency_new(request: HttpRequest) -> HttpResponse:
     form = EmergencyAccessForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.emergency_access_grant(actor=request.user, patient_id=int(patient), reason=form.cleaned_data["reason"])
+            services.emergency_access_grant(
+                actor=request.user, patient_id=int(patient), reason=form.cleaned_data["reason"]
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.warning(request, "Emergency access granted. It is logged and will be reviewed.")
+            messages.warning(
+                request, "Emergency access granted. It is logged and will be reviewed."
+            )
             return redirect(nxt or "core:home")
-    return render(request, "audit/emergency_new.html", {"form": form, "patient": patient, "next": nxt}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "audit/emergency_new.html",
+        {"form": form, "patient": patient, "next": nxt},
+        status=400 if form.errors else 200,
+    )
 
 
 @requires(Capability.AUDIT_LOG, Need.EDIT)
@@ -146,4 +168,8 @@ def event_flag(request: HttpRequest, seq: int) -> HttpResponse:
         messages.success(request, f"Entry #{seq} flagged.")
     else:
         messages.error(request, "Say why you flag this entry.")
-    return redirect(request.POST.get("back") if url_has_allowed_host_and_scheme(request.POST.get("back"), {request.get_host()}) else "audit:event_list")
+    return redirect(
+        request.POST.get("back")
+        if url_has_allowed_host_and_scheme(request.POST.get("back"), {request.get_host()})
+        else "audit:event_list"
+    )

@@ -111,7 +111,9 @@ def deny(
 def require_capability(user: Any, capability: Capability, need: Need = Need.VIEW) -> None:
     """Service-level check: raise (and audit) unless the user's roles allow this."""
     if not can(user, capability, need):
-        raise deny(user, f"Your role does not allow this ({need} {capability}).", capability=capability)
+        raise deny(
+            user, f"Your role does not allow this ({need} {capability}).", capability=capability
+        )
 
 
 def patient_access(user: Any, capability: Capability, need: Need, patient_id: int) -> str:

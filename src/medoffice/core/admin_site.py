@@ -44,7 +44,9 @@ class MedOfficeAdminSite(admin.AdminSite):
             from medoffice.core.access import deny
 
             raise deny(request.user, "The admin is for administrators with two-factor sign-in.")
-        return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}")
+        return redirect(
+            f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}"
+        )
 
 
 admin_site = MedOfficeAdminSite(name="admin")

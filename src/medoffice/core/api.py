@@ -50,12 +50,16 @@ def on_access_denied(request: HttpRequest, exc: AccessDenied) -> Any:
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> Any:
-    return api.create_response(request, {"detail": "Authentication required: send a valid API token."}, status=401)
+    return api.create_response(
+        request, {"detail": "Authentication required: send a valid API token."}, status=401
+    )
 
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> Any:
-    return api.create_response(request, {"detail": "Invalid request", "errors": exc.errors}, status=422)
+    return api.create_response(
+        request, {"detail": "Invalid request", "errors": exc.errors}, status=422
+    )
 
 
 def _register_routers() -> None:

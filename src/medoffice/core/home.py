@@ -30,5 +30,7 @@ def register(panel: HomePanel) -> None:
 
 def panels_for(request: HttpRequest) -> list[tuple[HomePanel, dict[str, Any]]]:
     roles = effective_roles(request.user)
-    shown = [p for p in sorted(_panels.values(), key=lambda p: p.order) if p.rule.allows_roles(roles)]
+    shown = [
+        p for p in sorted(_panels.values(), key=lambda p: p.order) if p.rule.allows_roles(roles)
+    ]
     return [(panel, panel.context(request)) for panel in shown]

@@ -32,9 +32,20 @@ def register_all() -> None:
     navigation.register(NavItemHome)
     navigation.register(navigation.NavItem("jobs", "Jobs", "core:job_list", ANYONE, order=900))
     home.register(
-        home.HomePanel("my_access", "What your role covers", "core/panels/my_access.html", ANYONE, _my_access, order=900)
+        home.HomePanel(
+            "my_access",
+            "What your role covers",
+            "core/panels/my_access.html",
+            ANYONE,
+            _my_access,
+            order=900,
+        )
     )
-    home.register(home.HomePanel("my_jobs", "Your recent jobs", "core/panels/my_jobs.html", ANYONE, _my_jobs, order=800))
+    home.register(
+        home.HomePanel(
+            "my_jobs", "Your recent jobs", "core/panels/my_jobs.html", ANYONE, _my_jobs, order=800
+        )
+    )
 
 
 NavItemHome = navigation.NavItem("home", "Home", "core:home", ANYONE, order=0)

@@ -85,7 +85,9 @@ def _run(func: Callable[..., Any], job_run_id: str, *args: Any, **kwargs: Any) -
     except Exception as exc:
         logger.exception("Job %s failed", run.label)
         JobRun.objects.filter(pk=run.pk).update(
-            status=JobStatus.FAILED, finished_at=timezone.now(), message=f"{type(exc).__name__}: {exc}"[:2000]
+            status=JobStatus.FAILED,
+            finished_at=timezone.now(),
+            message=f"{type(exc).__name__}: {exc}"[:2000],
         )
         raise
     message, result = (outcome, None) if isinstance(outcome, str) else ("", outcome)

@@ -31,7 +31,11 @@ class JobRun(models.Model):
     label = models.CharField(max_length=200)
     task_path = models.CharField(max_length=200)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="job_runs"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="job_runs",
     )
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)

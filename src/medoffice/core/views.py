@@ -29,7 +29,11 @@ def job_detail(request: HttpRequest, job_id: str) -> HttpResponse:
     run = jobs_visible_to(request.user).filter(pk=job_id).first()
     if run is None:
         raise Http404("No such job")
-    template = "core/partials/job_status.html" if request.headers.get("HX-Request") else "core/job_detail.html"
+    template = (
+        "core/partials/job_status.html"
+        if request.headers.get("HX-Request")
+        else "core/job_detail.html"
+    )
     return render(request, template, {"job": run})
 
 

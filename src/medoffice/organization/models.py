@@ -23,7 +23,9 @@ class Practice(models.Model):
     tax_id = models.CharField("federal tax id (EIN)", max_length=10, blank=True)
     group_npi = models.CharField("group NPI", max_length=10, blank=True)
     phone = models.CharField(max_length=30, blank=True)
-    time_zone = models.CharField(max_length=64, default="America/New_York", validators=[validate_time_zone])
+    time_zone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_time_zone]
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -32,14 +34,18 @@ class Practice(models.Model):
 class Location(models.Model):
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="locations")
     name = models.CharField(max_length=120)
-    code = models.SlugField(max_length=20, unique=True, help_text="Short code used on lists, e.g. MAIN")
+    code = models.SlugField(
+        max_length=20, unique=True, help_text="Short code used on lists, e.g. MAIN"
+    )
     address_line1 = models.CharField(max_length=200, blank=True)
     address_line2 = models.CharField(max_length=200, blank=True)
     city = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=2, blank=True, validators=[US_STATE])
     postal_code = models.CharField(max_length=10, blank=True, validators=[US_ZIP])
     phone = models.CharField(max_length=30, blank=True)
-    time_zone = models.CharField(max_length=64, default="America/New_York", validators=[validate_time_zone])
+    time_zone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_time_zone]
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:

@@ -1,6 +1,17 @@
 from django.db import migrations
 
-ROLES = ["admin", "manager", "frontdesk", "biller", "clinician", "nurse", "purchasing", "hr", "compliance", "patient"]
+ROLES = [
+    "admin",
+    "manager",
+    "frontdesk",
+    "biller",
+    "clinician",
+    "nurse",
+    "purchasing",
+    "hr",
+    "compliance",
+    "patient",
+]
 # Roles that must use two-factor from the start; administrators can mark more in the admin.
 TWO_FACTOR = {"admin", "compliance"}
 

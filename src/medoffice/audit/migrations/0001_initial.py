@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,103 +14,252 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('seq', models.BigIntegerField(default=0)),
-                ('hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False),
+                ),
+                ("seq", models.BigIntegerField(default=0)),
+                (
+                    "hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000",
+                        max_length=64,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='audit_head_single_row')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("id", 1)), name="audit_head_single_row"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(unique=True)),
-                ('occurred_at', models.DateTimeField(db_index=True)),
-                ('actor_username', models.CharField(blank=True, max_length=150)),
-                ('action', models.CharField(choices=[('view', 'Viewed'), ('view_list', 'Shown in a list'), ('create', 'Created'), ('update', 'Changed'), ('delete', 'Deleted'), ('export', 'Exported'), ('print', 'Printed'), ('login', 'Signed in'), ('login_failed', 'Failed sign-in'), ('login_locked', 'Sign-in refused: locked'), ('logout', 'Signed out'), ('auto_logoff', 'Signed out for inactivity'), ('2fa_enrolled', 'Two-factor enrolled'), ('2fa_verified', 'Two-factor verified'), ('2fa_failed', 'Two-factor failed'), ('2fa_reset', 'Two-factor reset'), ('recovery_code_used', 'Recovery code used'), ('password_changed', 'Password changed'), ('permission_denied', 'Access refused'), ('emergency_access', 'Emergency access (break the glass)'), ('token_created', 'API token created'), ('token_revoked', 'API token revoked'), ('api_auth_failed', 'API authentication failed'), ('admin_change', 'Administrative change'), ('audit_review', 'Audit entry reviewed'), ('audit_verify', 'Audit chain verified'), ('job', 'Background job')], max_length=32)),
-                ('outcome', models.CharField(choices=[('success', 'Success'), ('denied', 'Denied'), ('failure', 'Failure')], default='success', max_length=10)),
-                ('object_type', models.CharField(blank=True, max_length=50)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('patient_id', models.BigIntegerField(blank=True, null=True)),
-                ('patient_ref', models.CharField(blank=True, help_text="The patient's MRN at the time, so the entry stands alone.", max_length=32)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('request_id', models.CharField(blank=True, max_length=64)),
-                ('source', models.CharField(default='web', max_length=10)),
-                ('reason', models.TextField(blank=True)),
-                ('emergency', models.BooleanField(default=False, help_text='Access through break-the-glass')),
-                ('details', models.JSONField(blank=True, default=dict)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.BigIntegerField(unique=True)),
+                ("occurred_at", models.DateTimeField(db_index=True)),
+                ("actor_username", models.CharField(blank=True, max_length=150)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("view", "Viewed"),
+                            ("view_list", "Shown in a list"),
+                            ("create", "Created"),
+                            ("update", "Changed"),
+                            ("delete", "Deleted"),
+                            ("export", "Exported"),
+                            ("print", "Printed"),
+                            ("login", "Signed in"),
+                            ("login_failed", "Failed sign-in"),
+                            ("login_locked", "Sign-in refused: locked"),
+                            ("logout", "Signed out"),
+                            ("auto_logoff", "Signed out for inactivity"),
+                            ("2fa_enrolled", "Two-factor enrolled"),
+                            ("2fa_verified", "Two-factor verified"),
+                            ("2fa_failed", "Two-factor failed"),
+                            ("2fa_reset", "Two-factor reset"),
+                            ("recovery_code_used", "Recovery code used"),
+                            ("password_changed", "Password changed"),
+                            ("permission_denied", "Access refused"),
+                            ("emergency_access", "Emergency access (break the glass)"),
+                            ("token_created", "API token created"),
+                            ("token_revoked", "API token revoked"),
+                            ("api_auth_failed", "API authentication failed"),
+                            ("admin_change", "Administrative change"),
+                            ("audit_review", "Audit entry reviewed"),
+                            ("audit_verify", "Audit chain verified"),
+                            ("job", "Background job"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("success", "Success"),
+                            ("denied", "Denied"),
+                            ("failure", "Failure"),
+                        ],
+                        default="success",
+                        max_length=10,
+                    ),
+                ),
+                ("object_type", models.CharField(blank=True, max_length=50)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("patient_id", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "patient_ref",
+                    models.CharField(
+                        blank=True,
+                        help_text="The patient's MRN at the time, so the entry stands alone.",
+                        max_length=32,
+                    ),
+                ),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("request_id", models.CharField(blank=True, max_length=64)),
+                ("source", models.CharField(default="web", max_length=10)),
+                ("reason", models.TextField(blank=True)),
+                (
+                    "emergency",
+                    models.BooleanField(default=False, help_text="Access through break-the-glass"),
+                ),
+                ("details", models.JSONField(blank=True, default=dict)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-seq'],
+                "ordering": ["-seq"],
             },
         ),
         migrations.CreateModel(
-            name='AuditFlag',
+            name="AuditFlag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('flagged_at', models.DateTimeField()),
-                ('note', models.TextField()),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='flags', to='audit.auditevent')),
-                ('flagged_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("flagged_at", models.DateTimeField()),
+                ("note", models.TextField()),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="flags",
+                        to="audit.auditevent",
+                    ),
+                ),
+                (
+                    "flagged_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-flagged_at'],
+                "ordering": ["-flagged_at"],
             },
         ),
         migrations.CreateModel(
-            name='EmergencyAccess',
+            name="EmergencyAccess",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('patient_id', models.BigIntegerField()),
-                ('patient_ref', models.CharField(blank=True, max_length=32)),
-                ('reason', models.TextField()),
-                ('granted_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField()),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('review_outcome', models.CharField(blank=True, choices=[('appropriate', 'Appropriate'), ('inappropriate', 'Inappropriate: follow up')], max_length=20)),
-                ('review_note', models.TextField(blank=True)),
-                ('audit_event', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='audit.auditevent')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='emergency_accesses', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("patient_id", models.BigIntegerField()),
+                ("patient_ref", models.CharField(blank=True, max_length=32)),
+                ("reason", models.TextField()),
+                ("granted_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField()),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "review_outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("appropriate", "Appropriate"),
+                            ("inappropriate", "Inappropriate: follow up"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("review_note", models.TextField(blank=True)),
+                (
+                    "audit_event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="audit.auditevent",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="emergency_accesses",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-granted_at'],
+                "ordering": ["-granted_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['patient_id', 'occurred_at'], name='audit_patient_idx'),
+            model_name="auditevent",
+            index=models.Index(fields=["patient_id", "occurred_at"], name="audit_patient_idx"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['patient_ref', 'occurred_at'], name='audit_patient_ref_idx'),
+            model_name="auditevent",
+            index=models.Index(fields=["patient_ref", "occurred_at"], name="audit_patient_ref_idx"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['actor', 'occurred_at'], name='audit_actor_idx'),
+            model_name="auditevent",
+            index=models.Index(fields=["actor", "occurred_at"], name="audit_actor_idx"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['action', 'occurred_at'], name='audit_action_idx'),
+            model_name="auditevent",
+            index=models.Index(fields=["action", "occurred_at"], name="audit_action_idx"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(condition=models.Q(('emergency', True)), fields=['occurred_at'], name='audit_emergency_idx'),
+            model_name="auditevent",
+            index=models.Index(
+                condition=models.Q(("emergency", True)),
+                fields=["occurred_at"],
+                name="audit_emergency_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='emergencyaccess',
-            index=models.Index(fields=['user', 'patient_id', 'expires_at'], name='emergency_lookup_idx'),
+            model_name="emergencyaccess",
+            index=models.Index(
+                fields=["user", "patient_id", "expires_at"], name="emergency_lookup_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='emergencyaccess',
-            index=models.Index(condition=models.Q(('reviewed_at__isnull', True)), fields=['granted_at'], name='emergency_unreviewed_idx'),
+            model_name="emergencyaccess",
+            index=models.Index(
+                condition=models.Q(("reviewed_at__isnull", True)),
+                fields=["granted_at"],
+                name="emergency_unreviewed_idx",
+            ),
         ),
     ]

@@ -2,70 +2,156 @@
 
 import django.core.validators
 import django.db.models.deletion
-import medoffice.organization.models
 from django.db import migrations, models
+
+import medoffice.organization.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Practice',
+            name="Practice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('legal_name', models.CharField(blank=True, max_length=200)),
-                ('tax_id', models.CharField(blank=True, max_length=10, verbose_name='federal tax id (EIN)')),
-                ('group_npi', models.CharField(blank=True, max_length=10, verbose_name='group NPI')),
-                ('phone', models.CharField(blank=True, max_length=30)),
-                ('time_zone', models.CharField(default='America/New_York', max_length=64, validators=[medoffice.organization.models.validate_time_zone])),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("legal_name", models.CharField(blank=True, max_length=200)),
+                (
+                    "tax_id",
+                    models.CharField(
+                        blank=True, max_length=10, verbose_name="federal tax id (EIN)"
+                    ),
+                ),
+                (
+                    "group_npi",
+                    models.CharField(blank=True, max_length=10, verbose_name="group NPI"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=30)),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="America/New_York",
+                        max_length=64,
+                        validators=[medoffice.organization.models.validate_time_zone],
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Location',
+            name="Location",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('code', models.SlugField(help_text='Short code used on lists, e.g. MAIN', max_length=20, unique=True)),
-                ('address_line1', models.CharField(blank=True, max_length=200)),
-                ('address_line2', models.CharField(blank=True, max_length=200)),
-                ('city', models.CharField(blank=True, max_length=100)),
-                ('state', models.CharField(blank=True, max_length=2, validators=[django.core.validators.RegexValidator('^[A-Z]{2}$', 'Use the two-letter state code, e.g. NY.')])),
-                ('postal_code', models.CharField(blank=True, max_length=10, validators=[django.core.validators.RegexValidator('^\\d{5}(-?\\d{4})?$', 'Use a 5-digit ZIP code or ZIP+4.')])),
-                ('phone', models.CharField(blank=True, max_length=30)),
-                ('time_zone', models.CharField(default='America/New_York', max_length=64, validators=[medoffice.organization.models.validate_time_zone])),
-                ('is_active', models.BooleanField(default=True)),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='locations', to='organization.practice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "code",
+                    models.SlugField(
+                        help_text="Short code used on lists, e.g. MAIN", max_length=20, unique=True
+                    ),
+                ),
+                ("address_line1", models.CharField(blank=True, max_length=200)),
+                ("address_line2", models.CharField(blank=True, max_length=200)),
+                ("city", models.CharField(blank=True, max_length=100)),
+                (
+                    "state",
+                    models.CharField(
+                        blank=True,
+                        max_length=2,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{2}$", "Use the two-letter state code, e.g. NY."
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "postal_code",
+                    models.CharField(
+                        blank=True,
+                        max_length=10,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{5}(-?\\d{4})?$", "Use a 5-digit ZIP code or ZIP+4."
+                            )
+                        ],
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=30)),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="America/New_York",
+                        max_length=64,
+                        validators=[medoffice.organization.models.validate_time_zone],
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="locations",
+                        to="organization.practice",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('code', models.SlugField(max_length=20, unique=True)),
-                ('is_active', models.BooleanField(default=True)),
-                ('locations', models.ManyToManyField(blank=True, related_name='departments', to='organization.location')),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='departments', to='organization.practice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("code", models.SlugField(max_length=20, unique=True)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "locations",
+                    models.ManyToManyField(
+                        blank=True, related_name="departments", to="organization.location"
+                    ),
+                ),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="departments",
+                        to="organization.practice",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='location',
-            constraint=models.UniqueConstraint(fields=('practice', 'name'), name='location_name_unique'),
+            model_name="location",
+            constraint=models.UniqueConstraint(
+                fields=("practice", "name"), name="location_name_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='department',
-            constraint=models.UniqueConstraint(fields=('practice', 'name'), name='department_name_unique'),
+            model_name="department",
+            constraint=models.UniqueConstraint(
+                fields=("practice", "name"), name="department_name_unique"
+            ),
         ),
     ]

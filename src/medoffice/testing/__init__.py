@@ -1,0 +1,1 @@
+"""Test helpers shared by every app's tests: factories and role personas."""
