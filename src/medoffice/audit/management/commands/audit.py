@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import sys
 from datetime import date
@@ -90,19 +91,16 @@ class Command(BaseCommand):
             },
         )
         if opts["csv_path"]:
-            handle = (
-                sys.stdout if opts["csv_path"] == "-" else open(opts["csv_path"], "w", newline="")
-            )
-            try:
+            with contextlib.ExitStack() as stack:
+                handle = sys.stdout
+                if opts["csv_path"] != "-":
+                    handle = stack.enter_context(open(opts["csv_path"], "w", newline=""))
                 writer = csv.writer(handle)
                 writer.writerow(selectors.CSV_COLUMNS)
                 count = 0
                 for event in events.iterator(chunk_size=2000):
                     writer.writerow(selectors.csv_row(event))
                     count += 1
-            finally:
-                if handle is not sys.stdout:
-                    handle.close()
             if opts["csv_path"] != "-":
                 self.stdout.write(f"Wrote {count} entries to {opts['csv_path']}")
             return
