@@ -1,9 +1,7 @@
-from __future__ import annotations
-
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from medoffice.core.access import AccessRule, effective_roles
+from medoffice.core.access import AccessRule, api_rule, effective_roles
 
 router = Router(tags=["accounts"])
 
@@ -18,6 +16,7 @@ class MeOut(Schema):
 @router.get(
     "/me", response=MeOut, summary="Who the token or session belongs to, with its effective roles"
 )
+@api_rule(AccessRule("authenticated"))
 def me(request: HttpRequest) -> dict[str, object]:
     user = request.user
     return {
@@ -26,6 +25,3 @@ def me(request: HttpRequest) -> dict[str, object]:
         "roles": sorted(effective_roles(user)),
         "two_factor_verified": bool(getattr(user, "is_verified", lambda: False)()),
     }
-
-
-me.access_rule = AccessRule("authenticated")  # type: ignore[attr-defined]

@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from datetime import date, datetime
 
 from django.http import HttpRequest
@@ -9,7 +7,7 @@ from medoffice.accounts.selectors import staff_ids_sharing_locations
 from medoffice.audit import selectors
 from medoffice.audit.models import AuditAction
 from medoffice.audit.services import audit_record
-from medoffice.core.access import AccessRule, own_only, require_capability
+from medoffice.core.access import AccessRule, api_rule, own_only
 from medoffice.core.permissions import Capability, Need
 
 router = Router(tags=["audit"])
@@ -45,8 +43,8 @@ class AuditQuery(Schema):
 @router.get(
     "/events", response=list[AuditEventOut], summary="Audit entries, newest first (compliance)"
 )
+@api_rule(AccessRule("capability", Capability.AUDIT_LOG, Need.VIEW))
 def events(request: HttpRequest, q: Query[AuditQuery]) -> object:
-    require_capability(request.user, Capability.AUDIT_LOG, Need.VIEW)
     flt = selectors.AuditFilter(
         patient=q.patient,
         username=q.username,
@@ -67,6 +65,3 @@ def events(request: HttpRequest, q: Query[AuditQuery]) -> object:
         action=AuditAction.EXPORT, object_type="audit_log", details={"api": True, "rows": len(rows)}
     )
     return rows
-
-
-events.access_rule = AccessRule("capability", Capability.AUDIT_LOG, Need.VIEW)  # type: ignore[attr-defined]

@@ -216,3 +216,27 @@ def requires_role(*roles: RoleCode) -> Callable[[V], V]:
         return _mark(wrapped, AccessRule("role", roles=allowed))  # type: ignore[arg-type]
 
     return decorator
+
+
+def api_rule(rule: AccessRule) -> Callable[[V], V]:
+    """Declare and enforce the access rule of a JSON API operation (django-ninja).
+
+    Authentication itself is the API's job (token or session); this checks the matrix.
+    API modules must not use `from __future__ import annotations`: django-ninja reads the
+    wrapped signature's annotations, and strings would be resolved in this module.
+    """
+
+    def decorator(view: V) -> V:
+        @functools.wraps(view)
+        def wrapped(request: Any, *args: Any, **kwargs: Any) -> Any:
+            if not rule.allows_roles(effective_roles(request.user)):
+                raise deny(
+                    request.user,
+                    "Your role does not allow this API call.",
+                    capability=rule.capability,
+                )
+            return view(request, *args, **kwargs)
+
+        return _mark(wrapped, rule)  # type: ignore[arg-type]
+
+    return decorator

@@ -7,6 +7,7 @@ clinic".
 
 from __future__ import annotations
 
+from functools import update_wrapper
 from typing import Any
 
 from django.contrib import admin
@@ -38,11 +39,26 @@ class MedOfficeAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         return is_administrator(request)
 
+    def admin_view(self, view: Any, cacheable: bool = False) -> Any:
+        inner = super().admin_view(view, cacheable)
+
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            # Signed-in people without admin rights get the 403 page, not a second login form.
+            if request.user.is_authenticated and not self.has_permission(request):
+                from medoffice.core.access import deny
+
+                raise deny(request.user, "The admin is for administrators with two-factor sign-in.")
+            return inner(request, *args, **kwargs)
+
+        return update_wrapper(wrapper, view)
+
     def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         # One sign-in page for everything (with lockout and two-factor).
         if request.user.is_authenticated:
             from medoffice.core.access import deny
 
+            if self.has_permission(request):
+                return redirect("admin:index")
             raise deny(request.user, "The admin is for administrators with two-factor sign-in.")
         return redirect(
             f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}"

@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 
@@ -7,7 +5,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from medoffice.core.access import AccessRule
+from medoffice.core.access import AccessRule, api_rule
 from medoffice.core.selectors import jobs_visible_to
 
 router = Router(tags=["jobs"])
@@ -25,11 +23,9 @@ class JobOut(Schema):
 
 
 @router.get("/{job_id}", response=JobOut, summary="Status of a job you started")
+@api_rule(AccessRule("authenticated"))
 def job_status(request: HttpRequest, job_id: uuid.UUID) -> object:
     run = jobs_visible_to(request.user).filter(pk=job_id).first()
     if run is None:
         raise HttpError(404, "No such job")
     return run
-
-
-job_status.access_rule = AccessRule("authenticated")  # type: ignore[attr-defined]
