@@ -40,6 +40,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     events = _scoped_events(request, form)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    # Read the rows now: the entry recorded below must not shift this page.
+    page.object_list = list(page.object_list)
     flt = form.to_filter()
     context: dict[str, Any] = {"form": form, "page": page, "query": request.GET.copy()}
     context["query"].pop("page", None)

@@ -88,7 +88,10 @@ class Need(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Grant:
-    """One cell of the matrix, e.g. "E", "V", "O", "BG", "approve"."""
+    """One cell of the matrix: "E" edit, "V" view, "O" own records only (view and edit them),
+    "VO" view within one's own scope only (a manager's own staff), "BG" emergency access only,
+    "approve" / "request" for approvals, "-" none.
+    """
 
     code: str
 
@@ -98,11 +101,11 @@ class Grant:
 
     @property
     def can_view(self) -> bool:
-        return self.code in {"E", "V", "O", "approve", "request"}
+        return self.code in {"E", "V", "O", "VO", "approve", "request"}
 
     @property
     def own_only(self) -> bool:
-        return self.code == "O"
+        return self.code in {"O", "VO"}
 
     @property
     def break_glass(self) -> bool:
@@ -153,7 +156,7 @@ _MATRIX_ROWS: dict[Capability, tuple[str, ...]] = {
     Capability.PERIOD_CLOSE: ("-", "E", "-", "V", "-", "-", "-", "-", "-"),
     Capability.REPORTS_ACCESS: ("-", "V", "V", "-", "O", "-", "-", "-", "V"),
     Capability.REPORTS_REVENUE: ("-", "V", "-", "V", "O", "-", "-", "-", "-"),
-    Capability.AUDIT_LOG: ("-", "O", "-", "-", "-", "-", "-", "-", "E"),
+    Capability.AUDIT_LOG: ("-", "VO", "-", "-", "-", "-", "-", "-", "E"),
     Capability.STAFF: ("-", "V", "O", "O", "O", "O", "O", "E", "V"),
     Capability.SUPPLIES: ("-", "approve", "V", "-", "V", "E", "E", "-", "-"),
     Capability.POLICIES: ("-", "E", "O", "O", "O", "O", "O", "O", "E"),

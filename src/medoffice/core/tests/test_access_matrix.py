@@ -168,7 +168,7 @@ def test_matrix_matches_the_product_spec():
         capability = labels[cells[0]]
         seen.add(capability)
         for role, cell in zip(columns, cells[1:], strict=True):
-            expected = "O" if cell == "V (own staff)" else cell.split(" ")[0].replace("**", "")
+            expected = "VO" if cell == "V (own staff)" else cell.split(" ")[0].replace("**", "")
             expected = "-" if expected == "—" else expected
             assert MATRIX[capability][role].code == expected, (
                 f"{capability} / {role}: spec says {cell!r}"

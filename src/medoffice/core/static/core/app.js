@@ -54,7 +54,20 @@
     });
   }
 
+  // The main menu is a <details> that starts open (a closed <details> does not render its
+  // content, whatever the CSS says): phones fold it behind the "Menu" toggle, wider screens
+  // keep it open with the toggle hidden (see app.css).
+  function setupMenu() {
+    var menu = document.querySelector("details.menu-toggle");
+    if (!menu || !window.matchMedia) return;
+    var narrow = window.matchMedia("(max-width: 768px)");
+    function sync() { menu.open = !narrow.matches; }
+    sync();
+    if (narrow.addEventListener) narrow.addEventListener("change", sync);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setupMenu();
     setupIdleTimer();
     setupConfirm();
     setupPrint();
