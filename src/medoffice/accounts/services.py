@@ -117,12 +117,15 @@ def login_verify_code(*, request: HttpRequest, code: str) -> LoginOutcome:
     if until:
         return LoginOutcome("locked", message=_lock_message(until))
     code = code.strip().replace(" ", "")
-    device = _matching_device(user, code)
+    device, throttled = _matching_device(user, code)
     if device is None:
         _record_failure(user.username, AuditAction.TWO_FACTOR_FAILED, user)
-        return LoginOutcome(
-            "failed", user=user, message="That code is not right. Try the current one."
+        message = (
+            "Too many wrong codes in a row: wait a few seconds, then enter the current code."
+            if throttled
+            else "That code is not right. Try the current one."
         )
+        return LoginOutcome("failed", user=user, message=message)
     request.session.pop(PENDING_USER, None)
     request.session.pop(PENDING_AT, None)
     _complete_login(request, user, device=device)
@@ -133,14 +136,21 @@ def login_verify_code(*, request: HttpRequest, code: str) -> LoginOutcome:
     return LoginOutcome("ok", user=user)
 
 
-def _matching_device(user: User, code: str) -> Any:
-    for device in [
+def _matching_device(user: User, code: str) -> tuple[Any, bool]:
+    """The device that accepts this code, and whether any device is throttled (django-otp
+    slows down guessing: each failure doubles the wait before the next try)."""
+    devices = [
         *TOTPDevice.objects.filter(user=user, confirmed=True),
         *StaticDevice.objects.filter(user=user, confirmed=True),
-    ]:
-        if device.verify_is_allowed()[0] and device.verify_token(code):
-            return device
-    return None
+    ]
+    throttled = False
+    for device in devices:
+        if not device.verify_is_allowed()[0]:
+            throttled = True
+            continue
+        if device.verify_token(code):
+            return device, throttled
+    return None, throttled
 
 
 def _complete_login(request: HttpRequest, user: User, device: Any) -> None:
@@ -189,6 +199,10 @@ def totp_enrollment_confirm(*, request: HttpRequest, user: User, code: str) -> l
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
     if device is None:
         raise ValidationError("Start the enrollment again.")
+    if not device.verify_is_allowed()[0]:
+        raise ValidationError(
+            {"code": "Too many wrong codes in a row: wait a few seconds and try again."}
+        )
     if not device.verify_token(code.strip().replace(" ", "")):
         audit_record(
             action=AuditAction.TWO_FACTOR_FAILED,

@@ -93,7 +93,7 @@ def twofactor_enroll(request: HttpRequest) -> HttpResponse:
                 request=request, user=user, code=form.cleaned_data["code"]
             )  # type: ignore[arg-type]
         except ValidationError as exc:
-            form.add_error("code" if hasattr(exc, "error_dict") else None, exc)
+            form.add_error(None, exc)
         else:
             return render(
                 request, "accounts/recovery_codes.html", {"codes": codes, "just_enrolled": True}

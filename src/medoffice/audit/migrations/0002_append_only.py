@@ -28,12 +28,14 @@ DROP FUNCTION IF EXISTS audit_event_append_only();
 
 def add_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(TRIGGER_SQL)
+        # params=None: run the SQL as is; the default () makes psycopg read the plpgsql `%`
+        # placeholder in RAISE EXCEPTION as a query parameter and fail.
+        schema_editor.execute(TRIGGER_SQL, params=None)
 
 
 def drop_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_SQL)
+        schema_editor.execute(DROP_SQL, params=None)
 
 
 def create_head(apps, schema_editor):
