@@ -20,7 +20,7 @@ def _api(raw: str, path: str = "/api/accounts/me"):
 
 def test_token_is_hashed_at_rest_and_works(db):
     user = persona("biller")
-    token, raw = api_token_create(actor=user, user=user, name="Clearinghouse")
+    _, raw = api_token_create(actor=user, user=user, name="Clearinghouse")
     assert raw.startswith("mo_") and len(raw) > 40
     stored = ApiToken.objects.get()
     assert stored.digest == token_digest(raw) and raw not in stored.digest
