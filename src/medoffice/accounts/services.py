@@ -246,7 +246,8 @@ def recovery_codes_regenerate(*, user: User) -> list[str]:
 def _replace_recovery_codes(user: User) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
-    codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODE_COUNT)]
+    # 15 characters (56 bits): StaticToken.token is a varchar(16), which PostgreSQL enforces.
+    codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
     return codes
 
