@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.hashers import make_password
 
 from medoffice.accounts.models import User
@@ -51,8 +53,8 @@ def create_staff(ctx: DemoContext) -> str:
     saved = {
         u.username: u for u in User.objects.filter(username__in=[p[0].username for p in people])
     }
-    role_links = []
-    location_links = []
+    role_links: list[Any] = []
+    location_links: list[Any] = []
     for user, role, location_ids in people:
         pk = saved[user.username].pk
         role_links.append(User.roles.through(user_id=pk, role_id=role.value))

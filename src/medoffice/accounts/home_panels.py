@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q
@@ -60,10 +61,7 @@ def _my_staff(request: HttpRequest) -> dict[str, Any]:
         ],
         "locations": list(request.user.locations.values_list("name", flat=True)),  # type: ignore[union-attr]
         "without_login_30d": User.objects.filter(is_active=True, locations__in=location_ids)
-        .filter(
-            Q(last_login__isnull=True)
-            | Q(last_login__lt=timezone.now() - timezone.timedelta(days=30))
-        )
+        .filter(Q(last_login__isnull=True) | Q(last_login__lt=timezone.now() - timedelta(days=30)))
         .distinct()
         .count(),
     }

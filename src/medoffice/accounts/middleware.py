@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 
@@ -52,12 +52,12 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
 
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
-    ) -> HttpResponse | None:
+    ) -> HttpResponseBase | None:
         if request.path.startswith(API_PREFIXES):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
 
-    def handle_no_permission(
+    def handle_no_permission(  # type: ignore[override]
         self, request: HttpRequest, view_func: Callable[..., Any]
     ) -> HttpResponse:
         if request.headers.get("HX-Request"):
@@ -82,7 +82,7 @@ class TwoFactorRequiredMiddleware:
         user = request.user
         if not user.is_authenticated or request.path.startswith(API_PREFIXES):
             return None
-        if user.is_verified() or not user.requires_2fa():  # type: ignore[union-attr]
+        if user.is_verified() or not user.requires_2fa():  # type: ignore[union-attr,attr-defined]
             return None
         match = request.resolver_match
         if match and match.view_name in self.ALLOWED_NAMES:

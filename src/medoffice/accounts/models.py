@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -46,6 +47,11 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    if TYPE_CHECKING:
+
+        def is_verified(self) -> bool:  # added per request by django-otp's middleware
+            ...
 
     # Roles are read on nearly every request; cache them on the instance.
     def role_codes(self) -> frozenset[str]:

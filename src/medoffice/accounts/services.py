@@ -414,7 +414,7 @@ def user_create(
     with transaction.atomic():
         user.full_clean(exclude=["password"])
         user.save()
-        user.roles.set(role_codes)
+        user.roles.set(list(Role.objects.filter(code__in=role_codes)))
         location_ids = list(location_ids)
         if location_ids:
             user.locations.set(location_ids)

@@ -20,6 +20,7 @@ from medoffice.accounts.forms import CodeForm, EnrollForm, LoginForm, TokenForm
 from medoffice.accounts.models import ApiToken
 from medoffice.accounts.selectors import tokens_of
 from medoffice.core.access import authenticated, public
+from medoffice.core.http import AuthedRequest
 from medoffice.core.permissions import RoleCode
 
 
@@ -71,34 +72,34 @@ def login_code(request: HttpRequest) -> HttpResponse:
 
 @authenticated
 @require_POST
-def logout_view(request: HttpRequest) -> HttpResponse:
+def logout_view(request: AuthedRequest) -> HttpResponse:
     services.logout_user(request=request)
     messages.success(request, "You are signed out.")
     return redirect("accounts:login")
 
 
 @authenticated
-def keepalive(request: HttpRequest) -> HttpResponse:
+def keepalive(request: AuthedRequest) -> HttpResponse:
     """Touched by the "Stay signed in" button; the idle middleware records the activity."""
     return HttpResponse(status=204)
 
 
 @authenticated
-def twofactor_enroll(request: HttpRequest) -> HttpResponse:
+def twofactor_enroll(request: AuthedRequest) -> HttpResponse:
     user = request.user
     form = EnrollForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             codes = services.totp_enrollment_confirm(
                 request=request, user=user, code=form.cleaned_data["code"]
-            )  # type: ignore[arg-type]
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             return render(
                 request, "accounts/recovery_codes.html", {"codes": codes, "just_enrolled": True}
             )
-    device = services.totp_enrollment_start(user=user) if request.method == "GET" else None  # type: ignore[arg-type]
+    device = services.totp_enrollment_start(user=user) if request.method == "GET" else None
     if device is None:
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -107,7 +108,7 @@ def twofactor_enroll(request: HttpRequest) -> HttpResponse:
         "form": form,
         "required": user.requires_2fa(),
         "already": services.has_confirmed_totp(user),
-    }  # type: ignore[arg-type, union-attr]
+    }
     if device is not None:
         context["qr"] = segno.make(device.config_url, error="m").svg_data_uri(scale=4, border=2)
         context["secret"] = device.config_url.split("secret=")[1].split("&")[0]
@@ -116,18 +117,18 @@ def twofactor_enroll(request: HttpRequest) -> HttpResponse:
 
 @authenticated
 @require_POST
-def recovery_codes_new(request: HttpRequest) -> HttpResponse:
-    if not services.has_confirmed_totp(request.user):  # type: ignore[arg-type]
+def recovery_codes_new(request: AuthedRequest) -> HttpResponse:
+    if not services.has_confirmed_totp(request.user):
         messages.error(request, "Set up an authenticator app first.")
         return redirect("accounts:profile")
-    codes = services.recovery_codes_regenerate(user=request.user)  # type: ignore[arg-type]
+    codes = services.recovery_codes_regenerate(user=request.user)
     return render(request, "accounts/recovery_codes.html", {"codes": codes, "just_enrolled": False})
 
 
 @authenticated
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    token_form = TokenForm(role_codes=user.role_codes())  # type: ignore[union-attr]
+    token_form = TokenForm(role_codes=user.role_codes())
     return render(request, "accounts/profile.html", _profile_context(user, token_form))
 
 
@@ -147,7 +148,7 @@ def _profile_context(
 
 
 @authenticated
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthedRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -160,15 +161,15 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 @authenticated
 @require_POST
-def token_create(request: HttpRequest) -> HttpResponse:
+def token_create(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    form = TokenForm(request.POST, role_codes=user.role_codes())  # type: ignore[union-attr]
+    form = TokenForm(request.POST, role_codes=user.role_codes())
     new_token = None
     if form.is_valid():
         try:
             _, new_token = services.api_token_create(
-                actor=user,  # type: ignore[arg-type]
-                user=user,  # type: ignore[arg-type]
+                actor=user,
+                user=user,
                 name=form.cleaned_data["name"],
                 scope=form.cleaned_data["scope"],
                 expires_in_days=form.cleaned_data["expires_in_days"],
@@ -183,13 +184,13 @@ def token_create(request: HttpRequest) -> HttpResponse:
             user, form if not new_token else TokenForm(role_codes=user.role_codes()), new_token
         ),
         status=status,
-    )  # type: ignore[union-attr]
+    )
 
 
 @authenticated
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthedRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
-    services.api_token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
+    services.api_token_revoke(actor=request.user, token=token)
     messages.success(request, f"The token “{token.name}” was revoked.")
     return redirect("accounts:profile")

@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
@@ -52,11 +53,8 @@ def events(request: HttpRequest, q: Query[AuditQuery]) -> object:
         date_from=q.date_from,
         date_to=q.date_to,
     )
-    staff = (
-        staff_ids_sharing_locations(request.user)
-        if own_only(request.user, Capability.AUDIT_LOG)
-        else None
-    )  # type: ignore[arg-type]
+    user: Any = request.user
+    staff = staff_ids_sharing_locations(user) if own_only(user, Capability.AUDIT_LOG) else None
     qs = selectors.audit_events(flt, staff_ids=staff)
     if q.before_seq:
         qs = qs.filter(seq__lt=q.before_seq)

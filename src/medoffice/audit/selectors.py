@@ -132,22 +132,24 @@ def access_summary_by_user(qs: QuerySet[AuditEvent]) -> list[dict[str, Any]]:
     """Who accessed (for a patient report): entries, first and last time per user."""
     from django.db.models import Max, Min
 
-    return list(
+    rows: Any = (
         qs.order_by()
         .values("actor_username")
         .annotate(entries=Count("id"), first=Min("occurred_at"), last=Max("occurred_at"))
         .order_by("-entries")[:100]
     )
+    return list(rows)
 
 
 def access_summary_by_patient(qs: QuerySet[AuditEvent]) -> list[dict[str, Any]]:
     """Which patients (for a user report): entries, first and last time per patient."""
     from django.db.models import Max, Min
 
-    return list(
+    rows: Any = (
         qs.exclude(patient_id=None)
         .order_by()
         .values("patient_ref", "patient_id")
         .annotate(entries=Count("id"), first=Min("occurred_at"), last=Max("occurred_at"))
         .order_by("-entries")[:100]
     )
+    return list(rows)

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,21 +22,22 @@ from medoffice.audit.models import AuditAction, AuditEvent, EmergencyAccess
 from medoffice.audit.tasks import verify_audit_chain
 from medoffice.core import jobs
 from medoffice.core.access import authenticated, own_only, requires
+from medoffice.core.http import AuthedRequest
 from medoffice.core.permissions import Capability, Need
 
 
-def _scoped_events(request: HttpRequest, form: AuditFilterForm) -> Any:
+def _scoped_events(request: AuthedRequest, form: AuditFilterForm) -> Any:
     # Office managers see their own staff's entries; compliance sees everything.
     staff = (
         staff_ids_sharing_locations(request.user)
         if own_only(request.user, Capability.AUDIT_LOG)
         else None
-    )  # type: ignore[arg-type]
+    )
     return selectors.audit_events(form.to_filter(), staff_ids=staff)
 
 
 @requires(Capability.AUDIT_LOG)
-def event_list(request: HttpRequest) -> HttpResponse:
+def event_list(request: AuthedRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     events = _scoped_events(request, form)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
@@ -64,7 +65,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Capability.AUDIT_LOG)
-def event_export(request: HttpRequest) -> StreamingHttpResponse:
+def event_export(request: AuthedRequest) -> StreamingHttpResponse:
     form = AuditFilterForm(request.GET or None)
     events = _scoped_events(request, form)
     services.audit_record(
@@ -91,7 +92,7 @@ def event_export(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @requires(Capability.AUDIT_LOG, Need.EDIT)
-def emergency_list(request: HttpRequest) -> HttpResponse:
+def emergency_list(request: AuthedRequest) -> HttpResponse:
     pending_only = request.GET.get("show") != "all"
     grants = selectors.emergency_accesses(unreviewed_only=pending_only)[:200]
     return render(
@@ -103,7 +104,7 @@ def emergency_list(request: HttpRequest) -> HttpResponse:
 
 @requires(Capability.AUDIT_LOG, Need.EDIT)
 @require_POST
-def emergency_review(request: HttpRequest, grant_id: int) -> HttpResponse:
+def emergency_review(request: AuthedRequest, grant_id: int) -> HttpResponse:
     grant = get_object_or_404(EmergencyAccess, pk=grant_id)
     form = ReviewForm(request.POST)
     if form.is_valid():
@@ -123,7 +124,7 @@ def emergency_review(request: HttpRequest, grant_id: int) -> HttpResponse:
 
 
 @authenticated
-def emergency_new(request: HttpRequest) -> HttpResponse:
+def emergency_new(request: AuthedRequest) -> HttpResponse:
     """Break the glass. Only roles whose matrix cell says BG can complete it (the service checks)."""
     patient = request.GET.get("patient") or request.POST.get("patient") or ""
     nxt = request.GET.get("next") or request.POST.get("next") or ""
@@ -155,14 +156,14 @@ def emergency_new(request: HttpRequest) -> HttpResponse:
 
 @requires(Capability.AUDIT_LOG, Need.EDIT)
 @require_POST
-def chain_verify(request: HttpRequest) -> HttpResponse:
+def chain_verify(request: AuthedRequest) -> HttpResponse:
     run = jobs.enqueue(verify_audit_chain, actor=request.user, idempotency_key="audit-verify")
     return redirect("core:job_detail", job_id=run.pk)
 
 
 @requires(Capability.AUDIT_LOG, Need.EDIT)
 @require_POST
-def event_flag(request: HttpRequest, seq: int) -> HttpResponse:
+def event_flag(request: AuthedRequest, seq: int) -> HttpResponse:
     event = get_object_or_404(AuditEvent, seq=seq)
     form = FlagForm(request.POST)
     if form.is_valid():
@@ -170,8 +171,7 @@ def event_flag(request: HttpRequest, seq: int) -> HttpResponse:
         messages.success(request, f"Entry #{seq} flagged.")
     else:
         messages.error(request, "Say why you flag this entry.")
-    return redirect(
-        request.POST.get("back")
-        if url_has_allowed_host_and_scheme(request.POST.get("back"), {request.get_host()})
-        else "audit:event_list"
-    )
+    back = request.POST.get("back") or ""
+    if back and url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        return redirect(back)
+    return redirect("audit:event_list")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
@@ -178,7 +178,7 @@ def requires(capability: Capability, need: Need = Need.VIEW) -> Callable[[V], V]
                 )
             return view(request, *args, **kwargs)
 
-        return _mark(wrapped, AccessRule("capability", capability, need))  # type: ignore[arg-type]
+        return _mark(cast(V, wrapped), AccessRule("capability", capability, need))
 
     return decorator
 
@@ -197,7 +197,7 @@ def requires_patient(
             return view(request, *args, **kwargs)
 
         rule = AccessRule("capability", capability, need, patient_kwarg=patient_kwarg)
-        return _mark(wrapped, rule)  # type: ignore[arg-type]
+        return _mark(cast(V, wrapped), rule)
 
     return decorator
 
@@ -213,7 +213,7 @@ def requires_role(*roles: RoleCode) -> Callable[[V], V]:
                 raise deny(request.user, "This page is for another role.")
             return view(request, *args, **kwargs)
 
-        return _mark(wrapped, AccessRule("role", roles=allowed))  # type: ignore[arg-type]
+        return _mark(cast(V, wrapped), AccessRule("role", roles=allowed))
 
     return decorator
 
@@ -237,6 +237,6 @@ def api_rule(rule: AccessRule) -> Callable[[V], V]:
                 )
             return view(request, *args, **kwargs)
 
-        return _mark(wrapped, rule)  # type: ignore[arg-type]
+        return _mark(cast(V, wrapped), rule)
 
     return decorator
