@@ -73,4 +73,4 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) var/test.sqlite3* artifacts
+	rm -rf $(VENV) var/test-*.sqlite3* artifacts
