@@ -51,7 +51,8 @@ def _client_ip() -> str | None:
     return ctx.ip if ctx else None
 
 
-def _record_failure(username: str, action: str, user: User | None) -> None:
+def _record_failure(username: str, action: str, user: User | None) -> datetime | None:
+    """Count and audit a failure; returns the lock's end when this failure caused a lock."""
     ip = _client_ip()
     locked_account = lockout.register_failure(
         lockout.account_key(username), settings.LOCKOUT_ACCOUNT_FAILURES
@@ -69,6 +70,9 @@ def _record_failure(username: str, action: str, user: User | None) -> None:
             "locked_ip": locked_ip,
         },
     )
+    if locked_account or locked_ip:
+        return lockout.locked_until([lockout.account_key(username), lockout.ip_key(ip)])
+    return None
 
 
 def login_begin(*, request: HttpRequest, username: str, password: str) -> LoginOutcome:
@@ -76,19 +80,23 @@ def login_begin(*, request: HttpRequest, username: str, password: str) -> LoginO
     username = username.strip()
     until = lockout.locked_until([lockout.account_key(username), lockout.ip_key(_client_ip())])
     if until:
+        known = User.objects.filter(username=username).first()
         audit_record(
             action=AuditAction.LOGIN_LOCKED,
             actor=None,
             outcome=AuditOutcome.DENIED,
             object_type="user",
+            object_id=known.pk if known else "",
             details={"username": username[:150]},
         )
         return LoginOutcome("locked", message=_lock_message(until))
     user = authenticate(request, username=username, password=password)
     if user is None:
-        _record_failure(
+        locked = _record_failure(
             username, AuditAction.LOGIN_FAILED, User.objects.filter(username=username).first()
         )
+        if locked:
+            return LoginOutcome("locked", message=_lock_message(locked))
         return LoginOutcome("failed", message="That username and password do not match.")
     assert isinstance(user, User)
     if has_confirmed_totp(user):
@@ -119,7 +127,9 @@ def login_verify_code(*, request: HttpRequest, code: str) -> LoginOutcome:
     code = code.strip().replace(" ", "")
     device, throttled = _matching_device(user, code)
     if device is None:
-        _record_failure(user.username, AuditAction.TWO_FACTOR_FAILED, user)
+        locked = _record_failure(user.username, AuditAction.TWO_FACTOR_FAILED, user)
+        if locked:
+            return LoginOutcome("locked", message=_lock_message(locked))
         message = (
             "Too many wrong codes in a row: wait a few seconds, then enter the current code."
             if throttled

@@ -37,7 +37,15 @@ def audit_events(flt: AuditFilter, *, staff_ids: list[int] | None = None) -> Que
             cond |= Q(patient_id=int(term))
         qs = qs.filter(cond)
     if flt.username:
-        qs = qs.filter(actor_username__iexact=flt.username.strip())
+        # What the person did, and what happened to their account (failed sign-ins, admin changes).
+        from medoffice.accounts.models import User
+
+        name = flt.username.strip()
+        cond = Q(actor_username__iexact=name)
+        account = User.objects.filter(username__iexact=name).values_list("pk", flat=True).first()
+        if account is not None:
+            cond |= Q(object_type="user", object_id=str(account))
+        qs = qs.filter(cond)
     if flt.action:
         qs = qs.filter(action=flt.action)
     if flt.outcome:

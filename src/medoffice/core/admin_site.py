@@ -11,7 +11,7 @@ from functools import update_wrapper
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -51,6 +51,20 @@ class MedOfficeAdminSite(admin.AdminSite):
             return inner(request, *args, **kwargs)
 
         return update_wrapper(wrapper, view)
+
+    def logout(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:  # type: ignore[override]
+        # Signing out of the admin is signing out of MedOffice, audited the same way.
+        from medoffice.accounts.services import logout_user
+
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        logout_user(request=request)
+        return redirect("accounts:login")
+
+    def password_change(  # type: ignore[override]
+        self, request: HttpRequest, extra_context: Any = None
+    ) -> HttpResponse:
+        return redirect("accounts:password_change")
 
     def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         # One sign-in page for everything (with lockout and two-factor).

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 from medoffice.core import home as home_panels
@@ -35,6 +36,13 @@ def job_detail(request: HttpRequest, job_id: str) -> HttpResponse:
         else "core/job_detail.html"
     )
     return render(request, template, {"job": run})
+
+
+@public
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says; point them at the real icon."""
+    return redirect(static("core/favicon.svg"), permanent=True)
 
 
 @public

@@ -212,3 +212,30 @@ def test_wrong_codes_slow_down_guessing(db):
     response = client.post("/accounts/login/code/", {"code": _code(device)})
     assert response.status_code == 200
     assert b"wait a few seconds" in response.content
+
+
+@override_settings(LOCKOUT_ACCOUNT_FAILURES=3)
+def test_the_failure_that_locks_says_so(db):
+    persona("biller")
+    client = Client()
+    for _ in range(2):
+        assert b"do not match" in _login(client, "biller", "wrong-password-here").content
+    assert b"Too many failed sign-ins" in _login(client, "biller", "wrong-password-here").content
+
+
+def test_failed_sign_ins_show_in_the_users_report(db):
+    from medoffice.audit.selectors import AuditFilter, audit_events
+
+    persona("biller")
+    _login(Client(), "biller", "wrong-password-here")
+    assert audit_events(AuditFilter(username="biller")).filter(action="login_failed").exists()
+
+
+def test_admin_sign_out_is_audited(db):
+    from medoffice.testing.personas import signed_in_client
+
+    client = signed_in_client(persona("admin"))
+    response = client.post("/admin/logout/")
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="logout", actor_username="admin").exists()
+    assert client.get("/").status_code == 302

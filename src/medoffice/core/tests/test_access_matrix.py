@@ -33,6 +33,7 @@ URL_RULES: dict[str, AccessRule] = {
     "core:job_list": SIGNED_IN,
     "core:job_detail": SIGNED_IN,
     "core:healthz": PUBLIC,
+    "core:favicon": PUBLIC,
     "accounts:login": PUBLIC,
     "accounts:login_code": PUBLIC,
     "accounts:logout": SIGNED_IN,
