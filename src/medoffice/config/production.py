@@ -23,3 +23,4 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+REQUIRE_FIELD_ENCRYPTION_KEYS = True

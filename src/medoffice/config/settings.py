@@ -57,6 +57,10 @@ INSTALLED_APPS = [
     "medoffice.organization",
     "medoffice.accounts",
     "medoffice.audit",
+    "medoffice.coding",
+    "medoffice.patients",
+    "medoffice.chart",
+    "medoffice.interop",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +242,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("MEDOFFICE_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Encryption of fields at rest (SSNs): newest key first; see core/crypto.py ---------------
+FIELD_ENCRYPTION_KEYS = env_list("MEDOFFICE_FIELD_KEYS", [])
+REQUIRE_FIELD_ENCRYPTION_KEYS = False
 
 # --- Practice -----------------------------------------------------------------------------------
 PRACTICE_NAME = env_str("MEDOFFICE_PRACTICE_NAME", "MedOffice")

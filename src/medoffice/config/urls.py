@@ -7,6 +7,9 @@ urlpatterns = [
     path("", include("medoffice.core.urls")),
     path("accounts/", include("medoffice.accounts.urls")),
     path("audit/", include("medoffice.audit.urls")),
+    path("patients/", include("medoffice.patients.urls")),
+    path("chart/", include("medoffice.chart.urls")),
+    path("fhir/r4/", include("medoffice.interop.fhir.urls")),
     path("admin/", admin_site.urls),
     path("api/", api.urls),
 ]

@@ -65,11 +65,15 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> Any:
 def _register_routers() -> None:
     from medoffice.accounts.api import router as accounts_router
     from medoffice.audit.api import router as audit_router
+    from medoffice.chart.api import router as chart_router
     from medoffice.core.api_jobs import router as jobs_router
+    from medoffice.patients.api import router as patients_router
 
     api.add_router("/accounts/", accounts_router)
     api.add_router("/jobs/", jobs_router)
     api.add_router("/audit/", audit_router)
+    api.add_router("/patients/", patients_router)
+    api.add_router("/chart/", chart_router)
 
 
 _register_routers()

@@ -7,6 +7,6 @@ class CoreConfig(AppConfig):
     verbose_name = "MedOffice core"
 
     def ready(self) -> None:
-        from medoffice.core import home_panels
+        from medoffice.core import checks, home_panels  # noqa: F401 (checks register themselves)
 
         home_panels.register_all()

@@ -73,3 +73,13 @@ class JobRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {JobStatus.SUCCEEDED, JobStatus.FAILED}
+
+
+class Sequence(models.Model):
+    """Named counters (chart numbers, claim numbers, EDI control numbers), advanced atomically."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} = {self.value}"

@@ -5,6 +5,7 @@ A new URL must get an entry in URL_RULES, or `test_every_url_has_a_rule` fails.
 
 from __future__ import annotations
 
+import importlib
 import re
 import uuid
 from pathlib import Path
@@ -16,49 +17,29 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from medoffice.audit.models import AuditEvent
 from medoffice.core.access import AccessRule
 from medoffice.core.api import api
-from medoffice.core.permissions import MATRIX, Capability, Need, RoleCode
+from medoffice.core.permissions import MATRIX, Capability, RoleCode
+from medoffice.core.tests.access_rules import ADMIN_ONLY, PUBLIC, SIGNED_IN, cap  # noqa: F401
 from medoffice.testing.personas import ALL_STAFF_ROLES, persona, signed_in_client
 
-PUBLIC = AccessRule("public")
-SIGNED_IN = AccessRule("authenticated")
-ADMIN_ONLY = AccessRule("role", roles=frozenset({RoleCode.ADMIN}))
+
+def _collect_rules(name: str) -> dict[str, AccessRule]:
+    """Each app lists its URLs' rules in <app>/tests/access_rules.py (URL_RULES, API_RULES)."""
+    rules: dict[str, AccessRule] = {}
+    for config in apps.get_app_configs():
+        if not config.name.startswith("medoffice."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.tests.access_rules")
+        except ModuleNotFoundError:
+            continue
+        rules.update(getattr(module, name, {}))
+    return rules
 
 
-def cap(capability: Capability, need: Need = Need.VIEW) -> AccessRule:
-    return AccessRule("capability", capability, need)
-
-
-URL_RULES: dict[str, AccessRule] = {
-    "core:home": SIGNED_IN,
-    "core:job_list": SIGNED_IN,
-    "core:job_detail": SIGNED_IN,
-    "core:healthz": PUBLIC,
-    "core:favicon": PUBLIC,
-    "accounts:login": PUBLIC,
-    "accounts:login_code": PUBLIC,
-    "accounts:logout": SIGNED_IN,
-    "accounts:keepalive": SIGNED_IN,
-    "accounts:profile": SIGNED_IN,
-    "accounts:password_change": SIGNED_IN,
-    "accounts:twofactor_enroll": SIGNED_IN,
-    "accounts:recovery_codes_new": SIGNED_IN,
-    "accounts:token_create": SIGNED_IN,
-    "accounts:token_revoke": SIGNED_IN,
-    "audit:event_list": cap(Capability.AUDIT_LOG),
-    "audit:event_export": cap(Capability.AUDIT_LOG),
-    "audit:event_flag": cap(Capability.AUDIT_LOG, Need.EDIT),
-    "audit:emergency_list": cap(Capability.AUDIT_LOG, Need.EDIT),
-    "audit:emergency_new": SIGNED_IN,  # the service lets only BG roles complete it
-    "audit:emergency_review": cap(Capability.AUDIT_LOG, Need.EDIT),
-    "audit:chain_verify": cap(Capability.AUDIT_LOG, Need.EDIT),
-}
+URL_RULES = _collect_rules("URL_RULES")
+API_RULES = _collect_rules("API_RULES")
 # django-ninja's own pages: the schema and docs carry no data.
 API_META = {"api:openapi-json", "api:openapi-view", "api:api-root"}
-API_RULES: dict[str, AccessRule] = {
-    "GET /api/accounts/me": SIGNED_IN,
-    "GET /api/jobs/{job_id}": SIGNED_IN,
-    "GET /api/audit/events": cap(Capability.AUDIT_LOG),
-}
 SIGNS_OUT = {"accounts:logout"}
 # Roles come from the matrix in code; tokens from their owner; throttles from failed sign-ins.
 ADMIN_ADD_DISABLED = {

@@ -50,6 +50,7 @@ def test_production_settings_pass_the_deploy_check(tmp_path: Path):
             "SECRET_KEY": "x" * 20 + "production-secret-key-with-enough-entropy-0123456789",
             "ALLOWED_HOSTS": "medoffice.example.org",
             "MEDOFFICE_VAR_DIR": str(tmp_path),
+            "MEDOFFICE_FIELD_KEYS": "7o2hzJx0m3bZcQpmzv8S7QeJvQZ7cM4n9zD6Yf0b5hE=",
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -127,3 +128,17 @@ def test_csrf_is_enforced(db):
 def test_no_external_assets_in_pages(client, db):
     page = client.get("/accounts/login/").content.decode()
     assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
+
+
+def test_production_needs_field_encryption_keys(tmp_path: Path):
+    result = _run(
+        ["check", "--deploy"],
+        {
+            "DJANGO_SETTINGS_MODULE": "medoffice.config.production",
+            "SECRET_KEY": "y" * 64,
+            "ALLOWED_HOSTS": "medoffice.example.org",
+            "MEDOFFICE_VAR_DIR": str(tmp_path),
+        },
+    )
+    assert result.returncode != 0
+    assert "MEDOFFICE_FIELD_KEYS" in result.stderr

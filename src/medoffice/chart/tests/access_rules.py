@@ -1,0 +1,2 @@
+URL_RULES: dict = {}
+API_RULES: dict = {}

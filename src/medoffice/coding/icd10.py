@@ -1,0 +1,46 @@
+"""ICD-10-CM look-ups through simple-icd-10-cm (the CDC's tabular list, shipped as data)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import simple_icd_10_cm as cm
+
+
+@dataclass(frozen=True)
+class Icd10Code:
+    code: str  # with the dot, e.g. E11.9
+    description: str
+    billable: bool
+    excludes1: tuple[str, ...]
+    excludes2: tuple[str, ...]
+
+
+def normalize(code: str) -> str:
+    """'e119' or 'E11.9 ' -> 'E11.9' (the dotted form the tabular list uses)."""
+    raw = (code or "").strip().upper().replace(".", "")
+    if len(raw) > 3:
+        return f"{raw[:3]}.{raw[3:]}"
+    return raw
+
+
+@functools.lru_cache(maxsize=8192)
+def lookup(code: str) -> Icd10Code | None:
+    dotted = normalize(code)
+    if not dotted or not cm.is_valid_item(dotted):
+        return None
+    if cm.is_chapter_or_block(dotted):
+        return None
+    return Icd10Code(
+        code=dotted,
+        description=cm.get_description(dotted),
+        billable=cm.is_leaf(dotted),
+        excludes1=tuple(cm.get_excludes1(dotted)),
+        excludes2=tuple(cm.get_excludes2(dotted)),
+    )
+
+
+def is_billable(code: str) -> bool:
+    found = lookup(code)
+    return bool(found and found.billable)

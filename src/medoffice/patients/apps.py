@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class PatientsConfig(AppConfig):
+    name = "medoffice.patients"
+    label = "patients"
+    verbose_name = "Patients"
+
+    def ready(self) -> None:
+        from medoffice.core import registry
+        from medoffice.patients.selectors import patient_mrn_for_audit
+
+        registry.register_patient_ref_resolver(patient_mrn_for_audit)
