@@ -44,3 +44,18 @@ def lookup(code: str) -> Icd10Code | None:
 def is_billable(code: str) -> bool:
     found = lookup(code)
     return bool(found and found.billable)
+
+
+@functools.lru_cache(maxsize=4096)
+def coding_notes(code: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Excludes1 and Excludes2 notes that apply to a code: its own and its ancestors'
+    (the tabular list states them once, at the category, for every code below)."""
+    dotted = normalize(code)
+    if not dotted or not cm.is_valid_item(dotted):
+        return (), ()
+    excludes1: list[str] = []
+    excludes2: list[str] = []
+    for item in [dotted, *cm.get_ancestors(dotted)]:
+        excludes1.extend(cm.get_excludes1(item))
+        excludes2.extend(cm.get_excludes2(item))
+    return tuple(dict.fromkeys(excludes1)), tuple(dict.fromkeys(excludes2))

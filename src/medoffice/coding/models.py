@@ -17,7 +17,8 @@ class CodeSystem(models.TextChoices):
 class ProcedureCode(models.Model):
     system = models.CharField(max_length=5, choices=CodeSystem.choices)
     code = models.CharField(max_length=5)
-    description = models.CharField(max_length=300)
+    description = models.CharField(max_length=300, help_text="Short description")
+    long_description = models.TextField(blank=True)
     active = models.BooleanField(default=True)
     effective_date = models.DateField(null=True, blank=True)
     termination_date = models.DateField(null=True, blank=True)
