@@ -320,12 +320,19 @@ def markdown(report: dict[str, Any]) -> str:
         lines.append(
             f"- **{database}** {ds.get('server_version', '')} ({settings}): {report['size']} "
             f"demo dataset, {ds.get('users', '?')} users, {ds.get('audit_entries', 0):,} audit "
-            f"entries at start; run {info.get('started_at', '')}, {info.get('seconds', 0):.0f} s."
+            f"entries at start; run {info.get('started_at', '')}, {info.get('seconds', 0):.0f} s"
+            + (
+                f", load average {info['load_average'][0]} before / {info['load_average'][1]} after."
+                if info.get("load_average")
+                else "."
+            )
         )
     lines += [
         "",
         "Times are wall-clock milliseconds per operation (time.perf_counter, after warm-up), "
-        "in-process (Django test Client for pages, no network or WSGI server).",
+        "in-process (Django test Client for pages, no network or WSGI server). Load averages "
+        "are the 1-minute figure before the run and after it (the run itself adds 1-2): "
+        "other work on the machine makes the figures noisy.",
         "",
         "| benchmark | database | n | p50 ms | p95 ms | max ms | throughput / note | target | result |",
         "|---|---|--:|--:|--:|--:|---|---|---|",
@@ -401,12 +408,20 @@ def main() -> int:
     for database in databases:
         started_at = datetime.now(UTC).isoformat(timespec="seconds")
         started = time.monotonic()
+        load_before = os.getloadavg()[0]
+        if load_before > 1.0:  # (the previous database's run contributes up to ~1)
+            say(
+                f"bench: the machine is busy (load average {load_before:.1f}); "
+                "other processes will make the figures noisy and slow"
+            )
         runner = bench_sqlite if database == "sqlite" else bench_postgres
         payload, returncode = runner(args.size, args.only, args.rebuild)
         worst = max(worst, returncode)
         runs[database] = {
             "started_at": started_at,
             "seconds": round(time.monotonic() - started, 1),
+            # 1-minute load averages: before the dataset step, and after the benchmarks
+            "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
             "dataset": payload["dataset"],
             "ran": payload["benchmarks"],
             "results": payload["results"],
