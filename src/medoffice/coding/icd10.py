@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from types import ModuleType
 
-import simple_icd_10_cm as cm
+
+def _cm() -> ModuleType:
+    """simple-icd-10-cm parses its 11 MB table at import (seconds): load it on first use."""
+    import simple_icd_10_cm
+
+    return simple_icd_10_cm
 
 
 @dataclass(frozen=True)
@@ -28,16 +34,16 @@ def normalize(code: str) -> str:
 @functools.lru_cache(maxsize=8192)
 def lookup(code: str) -> Icd10Code | None:
     dotted = normalize(code)
-    if not dotted or not cm.is_valid_item(dotted):
+    if not dotted or not _cm().is_valid_item(dotted):
         return None
-    if cm.is_chapter_or_block(dotted):
+    if _cm().is_chapter_or_block(dotted):
         return None
     return Icd10Code(
         code=dotted,
-        description=cm.get_description(dotted),
-        billable=cm.is_leaf(dotted),
-        excludes1=tuple(cm.get_excludes1(dotted)),
-        excludes2=tuple(cm.get_excludes2(dotted)),
+        description=_cm().get_description(dotted),
+        billable=_cm().is_leaf(dotted),
+        excludes1=tuple(_cm().get_excludes1(dotted)),
+        excludes2=tuple(_cm().get_excludes2(dotted)),
     )
 
 
@@ -51,11 +57,11 @@ def coding_notes(code: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Excludes1 and Excludes2 notes that apply to a code: its own and its ancestors'
     (the tabular list states them once, at the category, for every code below)."""
     dotted = normalize(code)
-    if not dotted or not cm.is_valid_item(dotted):
+    if not dotted or not _cm().is_valid_item(dotted):
         return (), ()
     excludes1: list[str] = []
     excludes2: list[str] = []
-    for item in [dotted, *cm.get_ancestors(dotted)]:
-        excludes1.extend(cm.get_excludes1(item))
-        excludes2.extend(cm.get_excludes2(item))
+    for item in [dotted, *_cm().get_ancestors(dotted)]:
+        excludes1.extend(_cm().get_excludes1(item))
+        excludes2.extend(_cm().get_excludes2(item))
     return tuple(dict.fromkeys(excludes1)), tuple(dict.fromkeys(excludes2))

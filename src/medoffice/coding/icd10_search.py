@@ -11,10 +11,17 @@ import bisect
 import functools
 import re
 from dataclasses import dataclass
-
-import simple_icd_10_cm as cm
+from types import ModuleType
 
 from medoffice.coding.icd10 import normalize
+
+
+def _cm() -> ModuleType:
+    """simple-icd-10-cm parses its 11 MB table at import (seconds): load it on first use."""
+    import simple_icd_10_cm
+
+    return simple_icd_10_cm
+
 
 WORD = re.compile(r"[a-z0-9]+")
 CODE_LIKE = re.compile(r"^[A-Za-z]\d[0-9A-Za-z.]*$")
@@ -43,14 +50,14 @@ def _index() -> _Index:
     descriptions: dict[str, str] = {}
     billable: set[str] = set()
     postings: dict[str, set[str]] = {}
-    for code in cm.get_all_codes(True):
-        if cm.is_chapter_or_block(code):
+    for code in _cm().get_all_codes(True):
+        if _cm().is_chapter_or_block(code):
             continue
         plain = code.replace(".", "")
         dotted[plain] = code
-        text = cm.get_description(code)
+        text = _cm().get_description(code)
         descriptions[plain] = text
-        if cm.is_leaf(code):
+        if _cm().is_leaf(code):
             billable.add(plain)
         for word in set(WORD.findall(text.lower())):
             postings.setdefault(word, set()).add(plain)
