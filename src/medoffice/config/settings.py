@@ -197,6 +197,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
 MEDIA_ROOT = Path(env_str("MEDOFFICE_MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploaded documents are PHI: no MEDIA_URL is routed, so they are reachable only through views
+# that check access and audit each view or download. Point STORAGES["default"] at an
+# S3-compatible backend to keep them off the web server's disk.
+MAX_UPLOAD_MB = env_int("MEDOFFICE_MAX_UPLOAD_MB", 20)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

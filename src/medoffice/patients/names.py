@@ -27,3 +27,11 @@ def phonetic(text: str) -> str:
 def phone_digits(text: str) -> str:
     """The last ten digits of a phone number, for matching however it was typed."""
     return _NOT_DIGIT.sub("", text or "")[-10:]
+
+
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]")
+
+
+def member_id_key(text: str) -> str:
+    """A member id as search compares it: "xk9-1234 56" -> "XK9123456"."""
+    return _NOT_ALNUM.sub("", (text or "").upper())[:50]

@@ -1,0 +1,51 @@
+"""The registry's home panel and navigation entries (registered from PatientsConfig.ready)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from medoffice.core import home, navigation
+from medoffice.core.access import AccessRule
+from medoffice.core.permissions import Capability, Need
+from medoffice.patients import selectors
+
+DEMOGRAPHICS_VIEW = AccessRule("capability", Capability.DEMOGRAPHICS)
+DEMOGRAPHICS_EDIT = AccessRule("capability", Capability.DEMOGRAPHICS, Need.EDIT)
+
+
+def _registered_today(request: HttpRequest) -> dict[str, Any]:
+    count, latest = selectors.patients_registered_today(actor=request.user)
+    return {"count": count, "latest": latest}
+
+
+def register_all() -> None:
+    # "Patients" opens the search page; navigation hides it until that URL exists.
+    navigation.register(
+        navigation.NavItem("patients", "Patients", "patients:search", DEMOGRAPHICS_VIEW, order=100)
+    )
+    navigation.register(
+        navigation.NavItem(
+            "patients_new", "New patient", "patients:new", DEMOGRAPHICS_EDIT, order=110
+        )
+    )
+    navigation.register(
+        navigation.NavItem(
+            "payers",
+            "Payers",
+            "patients:payer_list",
+            AccessRule("capability", Capability.COVERAGE, Need.EDIT),
+            order=600,
+        )
+    )
+    home.register(
+        home.HomePanel(
+            "patients_registered_today",
+            "Patients registered today",
+            "patients/panels/registered_today.html",
+            DEMOGRAPHICS_EDIT,
+            _registered_today,
+            order=20,
+        )
+    )
