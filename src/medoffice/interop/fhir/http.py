@@ -38,7 +38,7 @@ class FhirError(Exception):
         self.code = code
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if hasattr(value, "isoformat"):
@@ -48,7 +48,7 @@ def _json_default(value: Any) -> Any:
 
 def fhir_response(body: dict[str, Any], status: int = 200, **headers: str) -> HttpResponse:
     response = HttpResponse(
-        json.dumps(body, default=_json_default, separators=(",", ":")),
+        json.dumps(body, default=json_default, separators=(",", ":")),
         status=status,
         content_type=FHIR_JSON,
     )
