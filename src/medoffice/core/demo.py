@@ -24,14 +24,27 @@ class DemoSize:
     staff_per_role: int
     patients: int
     years_of_history: int
+    visits_per_provider_day: int
 
 
 SIZES = {
     "small": DemoSize(
-        "small", locations=2, providers=4, staff_per_role=1, patients=300, years_of_history=1
+        "small",
+        locations=2,
+        providers=4,
+        staff_per_role=1,
+        patients=300,
+        years_of_history=1,
+        visits_per_provider_day=3,
     ),
     "large": DemoSize(
-        "large", locations=3, providers=40, staff_per_role=4, patients=150_000, years_of_history=3
+        "large",
+        locations=3,
+        providers=40,
+        staff_per_role=4,
+        patients=150_000,
+        years_of_history=3,
+        visits_per_provider_day=16,
     ),
 }
 
