@@ -68,10 +68,12 @@ def _register_routers() -> None:
     from medoffice.chart.api import router as chart_router
     from medoffice.core.api_jobs import router as jobs_router
     from medoffice.patients.api import router as patients_router
+    from medoffice.patients.api_search import router as patient_search_router
 
     api.add_router("/accounts/", accounts_router)
     api.add_router("/jobs/", jobs_router)
     api.add_router("/audit/", audit_router)
+    api.add_router("/patients/", patient_search_router)  # before {patient_id} paths
     api.add_router("/patients/", patients_router)
     api.add_router("/chart/", chart_router)
 

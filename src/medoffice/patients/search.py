@@ -1,0 +1,409 @@
+"""Patient search: one box, a few indexed queries, results ranked by how well they match.
+
+`patient_search(actor=..., query="smith 1980-03-04")` reads the query (search_query.py), then
+takes one of four paths, each a handful of index look-ups, never a scan:
+
+- identifiers (MRN, phone, member id): one query on the unique/indexed columns, narrowed by
+  any name or date of birth also typed;
+- a date of birth: the patients born that day (a few per day even in a large practice),
+  narrowed by name in Python with the same tolerant matching;
+- names only: staged queries, best kind first (exact and prefix as an index range on
+  family_norm/given_norm, then sound-alike on the phonetic columns, then typos through the
+  NameVariant index, then first names), stopping as soon as the page is full;
+- a year of birth alone: a range on birth_date.
+
+Ranking: identifier matches, then exact names, prefixes, sound-alikes, typos, first-name-only
+matches; ties by name. Merged records are left out unless asked for; an MRN of a merged
+record leads to the record it was merged into.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from medoffice.audit.services import audit_patients_shown
+from medoffice.core.access import require_capability
+from medoffice.core.permissions import Capability, Need
+from medoffice.patients import names
+from medoffice.patients.models import Coverage, Patient, PatientStatus
+from medoffice.patients.search_index import is_typo_of, typo_candidates
+from medoffice.patients.search_query import (
+    NameForm,
+    ParsedQuery,
+    normalize_member_id,
+    parse_query,
+)
+
+__all__ = [
+    "MatchKind",
+    "SearchHit",
+    "SearchResult",
+    "normalize_member_id",
+    "parse_query",
+    "patient_search",
+    "search_patients",
+]
+
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 100
+# Patients born on one day: a handful; the cap only guards against a placeholder date
+# (1900-01-01) shared by thousands of imported records.
+BIRTH_DATE_COHORT_CAP = 1000
+MIN_PHONETIC_LENGTH = 3
+
+# Columns a result row needs: searching never loads (and decrypts) the SSN.
+RESULT_FIELDS = (
+    "id", "mrn", "family_name", "given_name", "middle_name", "suffix", "preferred_name",
+    "family_norm", "given_norm", "family_phonetic", "given_phonetic", "birth_date",
+    "phone_mobile", "phone_home", "phone_work", "phone_digits", "status", "merged_into",
+    "home_location", "home_location__name",
+)  # fmt: skip
+
+
+class MatchKind(enum.IntEnum):
+    """How a result matched; lower ranks first."""
+
+    IDENTIFIER = 0
+    EXACT = 1
+    PREFIX = 2
+    PHONETIC = 3
+    TYPO = 4
+    FIRST_NAME = 5
+
+    @property
+    def label(self) -> str:
+        return _KIND_LABELS[self]
+
+
+_KIND_LABELS = {
+    MatchKind.IDENTIFIER: "number",
+    MatchKind.EXACT: "name",
+    MatchKind.PREFIX: "start of name",
+    MatchKind.PHONETIC: "sounds like",
+    MatchKind.TYPO: "similar spelling",
+    MatchKind.FIRST_NAME: "first name",
+}
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    patient: Patient
+    kind: MatchKind
+    matched: str  # in words: "MRN", "phone", "sounds like", ...
+    note: str = ""  # e.g. "MRN 1000016 was merged into this record"
+
+    @property
+    def phone(self) -> str:
+        p = self.patient
+        return p.phone_mobile or p.phone_home or p.phone_work
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: ParsedQuery
+    hits: list[SearchHit]
+    more: bool  # there were more matches than the limit: refine the query
+
+    @property
+    def patients(self) -> list[Patient]:
+        return [h.patient for h in self.hits]
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+
+# --- Matching one patient against the name words (shared by every path) -----------------
+
+
+def _part_kind(word: str, norm: str, code: str) -> MatchKind | None:
+    if norm == word:
+        return MatchKind.EXACT
+    if norm.startswith(word):
+        return MatchKind.PREFIX
+    if len(word) >= MIN_PHONETIC_LENGTH and code and code == names.phonetic(word):
+        return MatchKind.PHONETIC
+    if is_typo_of(word, norm):
+        return MatchKind.TYPO
+    return None
+
+
+def _form_rank(patient: Patient, form: NameForm) -> tuple[MatchKind, int] | None:
+    if form.family is None:
+        assert form.given is not None
+        given = _part_kind(form.given, patient.given_norm, patient.given_phonetic)
+        return None if given is None else (MatchKind.FIRST_NAME, int(given))
+    kinds = [_part_kind(form.family, patient.family_norm, patient.family_phonetic)]
+    if form.given:
+        kinds.append(_part_kind(form.given, patient.given_norm, patient.given_phonetic))
+    if None in kinds:
+        return None
+    return max(k for k in kinds if k is not None), 0
+
+
+def name_rank(patient: Patient, forms: Iterable[NameForm]) -> tuple[MatchKind, int] | None:
+    """The best way this patient matches any reading of the name words, or None."""
+    ranks = [r for form in forms if (r := _form_rank(patient, form)) is not None]
+    return min(ranks) if ranks else None
+
+
+# --- Queries -------------------------------------------------------------------------------
+
+
+def prefix_upper_bound(prefix: str) -> str | None:
+    """The smallest folded string greater than every string starting with `prefix`.
+
+    Folded names are only a-z, so "smi" -> "smj" and "smz" -> "sn"; "zz" has none.
+    """
+    trimmed = prefix.rstrip("z")
+    if not trimmed:
+        return None
+    return trimmed[:-1] + chr(ord(trimmed[-1]) + 1)
+
+
+def starts_with(column: str, prefix: str) -> Q:
+    """column starts with prefix, as an index range (never LIKE, which PostgreSQL's default
+    collation and SQLite's case-insensitive LIKE cannot serve from a plain index)."""
+    condition = Q(**{f"{column}__gte": prefix})
+    upper = prefix_upper_bound(prefix)
+    if upper is not None:
+        condition &= Q(**{f"{column}__lt": upper})
+    return condition
+
+
+def _base(include_merged: bool) -> QuerySet[Patient]:
+    qs = Patient.objects.select_related("home_location").only(*RESULT_FIELDS)
+    return qs if include_merged else qs.exclude(status=PatientStatus.MERGED)
+
+
+def _by_name(qs: QuerySet[Patient]) -> QuerySet[Patient]:
+    return qs.order_by("family_norm", "given_norm", "id")
+
+
+class _Collector:
+    """Candidates from several queries, each ranked once, best first."""
+
+    def __init__(self, forms: tuple[NameForm, ...]) -> None:
+        self.forms = forms
+        self.ranked: dict[int, tuple[tuple[Any, ...], Patient, MatchKind]] = {}
+
+    def add(self, patients: Iterable[Patient], kind: MatchKind | None = None) -> int:
+        """Rank and keep patients; with `kind` they matched otherwise (a number, a date of
+        birth) and the name only orders them, else the name decides and non-matches drop."""
+        added = 0
+        for patient in patients:
+            if patient.pk in self.ranked:
+                continue
+            by_name = name_rank(patient, self.forms) if self.forms else (MatchKind.EXACT, 0)
+            if kind is None and by_name is None:
+                continue
+            rank = by_name if kind is None else (kind, int(by_name[0]) if by_name else 9)
+            assert rank is not None
+            key = (rank, patient.family_norm, patient.given_norm, patient.pk)
+            self.ranked[patient.pk] = (key, patient, rank[0])
+            added += 1
+        return added
+
+    def count_within(self, kind: MatchKind) -> int:
+        return sum(1 for _, _, k in self.ranked.values() if k <= kind)
+
+    def ordered(self) -> list[tuple[Patient, MatchKind]]:
+        return [(p, k) for _, p, k in sorted(self.ranked.values(), key=lambda v: v[0])]
+
+
+def _with_birth_filters(qs: QuerySet[Patient], parsed: ParsedQuery) -> QuerySet[Patient]:
+    if parsed.birth_dates:
+        qs = qs.filter(birth_date__in=parsed.birth_dates)
+    elif parsed.birth_year:
+        qs = qs.filter(
+            birth_date__gte=date(parsed.birth_year, 1, 1),
+            birth_date__lte=date(parsed.birth_year, 12, 31),
+        )
+    return qs
+
+
+def _identifier_hits(
+    parsed: ParsedQuery, include_merged: bool, limit: int
+) -> tuple[list[Patient], dict[int, str]]:
+    """Patients with this MRN, phone or member id (one query), and a note per patient when
+    a merged record's MRN led to its survivor."""
+    condition = Q()
+    if parsed.mrns:
+        condition |= Q(mrn__in=parsed.mrns)
+    if parsed.phones:
+        condition |= Q(phone_digits__in=parsed.phones)
+    if parsed.member_ids:
+        members = Coverage.objects.filter(member_id_norm__in=parsed.member_ids)
+        condition |= Q(pk__in=members.values("patient_id"))
+    found = list(_by_name(_base(include_merged=True).filter(condition))[: limit * 4])
+    notes: dict[int, str] = {}
+    if include_merged:
+        return found, notes
+    from medoffice.patients.merge import resolve_merged
+
+    kept = [p for p in found if p.status != PatientStatus.MERGED]
+    survivors: dict[int, str] = {}
+    for patient in found:
+        if patient.status == PatientStatus.MERGED and patient.mrn in parsed.mrns:
+            survivors.setdefault(resolve_merged(patient.pk), patient.mrn)
+    kept_ids = {p.pk for p in kept}
+    missing = [pid for pid in survivors if pid not in kept_ids]
+    if missing:
+        kept += list(_base(include_merged=False).filter(pk__in=missing))
+    for pid, mrn in survivors.items():
+        notes[pid] = f"MRN {mrn} was merged into this record"
+    return kept, notes
+
+
+def _identifier_matched(patient: Patient, parsed: ParsedQuery, notes: dict[int, str]) -> str:
+    if patient.mrn in parsed.mrns or patient.pk in notes:
+        return "MRN"
+    if patient.phone_digits in parsed.phones:
+        return "phone"
+    return "member id"
+
+
+def _name_stages(
+    parsed: ParsedQuery, include_merged: bool, limit: int, collector: _Collector
+) -> None:
+    """Names only: run the query stages best kind first, stop once the page is full."""
+    base = _with_birth_filters(_base(include_merged), parsed)
+    forms = parsed.name_forms
+    full_forms = [f for f in forms if f.family is not None]
+    # Sound-alike and typo stages only for readings made of whole typed words.
+    plain_forms = [f for f in full_forms if not f.joined]
+    given_only = [f for f in forms if f.family is None]
+    fetch = limit + 1
+
+    def run(qs: QuerySet[Patient]) -> None:
+        collector.add(_by_name(qs)[:fetch])
+
+    # 1. Exact and prefix: one index range per reading (exact matches sort first in it).
+    for form in full_forms:
+        condition = starts_with("family_norm", form.family or "")
+        if form.given:
+            condition &= starts_with("given_norm", form.given)
+        run(base.filter(condition))
+    if collector.count_within(MatchKind.PREFIX) >= fetch:
+        return
+
+    # 2. Sound-alikes: equality on the phonetic columns (patient_phonetic_idx).
+    for form in plain_forms:
+        family = form.family or ""
+        family_code = names.phonetic(family) if len(family) >= MIN_PHONETIC_LENGTH else ""
+        given_code = names.phonetic(form.given) if form.given else ""
+        given_matches = Q()
+        if form.given:
+            given_matches = starts_with("given_norm", form.given)
+            if len(form.given) >= MIN_PHONETIC_LENGTH:
+                given_matches |= Q(given_phonetic=given_code)
+        if family_code:
+            run(base.filter(Q(family_phonetic=family_code) & given_matches))
+        if form.given and len(form.given) >= MIN_PHONETIC_LENGTH:
+            run(base.filter(starts_with("family_norm", family), given_phonetic=given_code))
+    if collector.count_within(MatchKind.PHONETIC) >= fetch:
+        return
+
+    # 3. Typos: names one or two edits away, from the NameVariant index (one query).
+    words = {w for f in forms if not f.joined for w in (f.family, f.given) if w}
+    typos = typo_candidates(words)
+    for form in plain_forms:
+        family_typos = typos.get(form.family or "", set())
+        given_typos = typos.get(form.given or "", set()) if form.given else set()
+        if family_typos:
+            condition = Q(family_norm__in=family_typos)
+            if form.given:
+                condition &= (
+                    starts_with("given_norm", form.given)
+                    | Q(given_phonetic=names.phonetic(form.given))
+                    | Q(given_norm__in=given_typos)
+                )
+            run(base.filter(condition))
+        if given_typos:
+            run(
+                base.filter(
+                    starts_with("family_norm", form.family or "") & Q(given_norm__in=given_typos)
+                )
+            )
+    if collector.count_within(MatchKind.TYPO) >= fetch:
+        return
+
+    # 4. A single word may be a first name ("john"): ranked after every last-name match.
+    for form in given_only:
+        given = form.given or ""
+        condition = starts_with("given_norm", given)
+        if typos.get(given):
+            condition |= Q(given_norm__in=typos[given])
+        collector.add(base.filter(condition).order_by("given_norm", "family_norm", "id")[:fetch])
+
+
+def search_patients(
+    query: str | ParsedQuery, *, limit: int = DEFAULT_LIMIT, include_merged: bool = False
+) -> SearchResult:
+    """The search itself, without access checks or audit (for services that have done both)."""
+    parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    collector = _Collector(parsed.name_forms)
+    notes: dict[int, str] = {}
+
+    if parsed.has_identifiers:
+        found, notes = _identifier_hits(parsed, include_merged, limit)
+        narrowed = [
+            p
+            for p in found
+            if (not parsed.birth_dates or p.birth_date in parsed.birth_dates)
+            and (not parsed.birth_year or p.birth_date.year == parsed.birth_year)
+            and (not parsed.name_forms or name_rank(p, parsed.name_forms) is not None)
+        ]
+        collector.add(narrowed, kind=MatchKind.IDENTIFIER)
+    elif parsed.birth_dates:
+        cohort = _by_name(_with_birth_filters(_base(include_merged), parsed))
+        cohort_list = list(cohort[:BIRTH_DATE_COHORT_CAP])
+        if parsed.name_forms:
+            collector.add(cohort_list)
+        else:
+            collector.add(cohort_list, kind=MatchKind.EXACT)
+    elif parsed.name_forms:
+        _name_stages(parsed, include_merged, limit, collector)
+    elif parsed.birth_year:
+        year_qs = _by_name(_with_birth_filters(_base(include_merged), parsed))
+        collector.add(year_qs[: limit + 1], kind=MatchKind.EXACT)
+
+    ordered = collector.ordered()
+    hits = []
+    for patient, kind in ordered[:limit]:
+        if kind is MatchKind.IDENTIFIER:
+            matched = _identifier_matched(patient, parsed, notes)
+        elif not parsed.name_forms:
+            matched = "date of birth" if parsed.birth_dates else "year of birth"
+        else:
+            matched = kind.label
+        hits.append(SearchHit(patient, kind, matched, notes.get(patient.pk, "")))
+    return SearchResult(query=parsed, hits=hits, more=len(ordered) > limit)
+
+
+def patient_search(
+    *,
+    actor: Any,
+    query: str,
+    limit: int = DEFAULT_LIMIT,
+    include_merged: bool = False,
+    view: str = "patient_search",
+) -> SearchResult:
+    """Search for patients as `actor`; every patient shown is recorded in the audit log.
+
+    Needs view access to demographics. Administrators (break-the-glass only) are refused:
+    they reach one patient at a time through emergency access, never a list.
+    """
+    require_capability(actor, Capability.DEMOGRAPHICS, Need.VIEW)
+    result = search_patients(query, limit=limit, include_merged=include_merged)
+    if result.hits:
+        audit_patients_shown(
+            patient_ids=[h.patient.pk for h in result.hits], view=view, actor=actor
+        )
+    return result
