@@ -95,7 +95,7 @@ def audit_overhead(run: Run):
         on, off = Timing([]), Timing([])
         append_seconds.clear()
         before = AuditEvent.objects.count() if path == "/" else 0
-        rounds = 5  # alternate the arms so drift (caches, autovacuum) hits both alike
+        rounds = 10  # alternate the arms so drift (caches, autovacuum, load) hits both alike
         for i in range(rounds):
             for arm in ("on", "off") if i % 2 == 0 else ("off", "on"):
                 if arm == "on":
