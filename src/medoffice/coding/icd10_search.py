@@ -88,7 +88,8 @@ def _codes_with_word_prefix(index: _Index, prefix: str) -> set[str]:
 
 def search(query: str, *, limit: int = 25, billable_only: bool = False) -> list[Icd10Hit]:
     """Codes starting with the query ("E11", "e11.9"), or whose description has every word
-    (the last one as a prefix: "diab mell typ 2" works). Billable codes first, in code order."""
+    (each as a prefix: "diab mell typ 2" works). The code typed first, then billable codes,
+    shorter codes before longer ones."""
     query = (query or "").strip()
     if not query:
         return []
@@ -118,7 +119,8 @@ def search(query: str, *, limit: int = 25, billable_only: bool = False) -> list[
     if billable_only:
         matched = [c for c in matched if c in index.billable]
     # Shorter, billable codes first: the usual pick for a word search is a common leaf code.
-    matched.sort(key=lambda c: (c not in index.billable, len(c), c))
+    exact = normalize(query).replace(".", "")
+    matched.sort(key=lambda c: (c != exact, c not in index.billable, len(c), c))
     return [
         Icd10Hit(index.dotted[c], index.descriptions[c], c in index.billable)
         for c in matched[:limit]
