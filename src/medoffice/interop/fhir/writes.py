@@ -91,7 +91,9 @@ def _sync_identifiers(actor: Any, patient: Patient, wanted: list[tuple[str, str,
         if (system, value) in existing:
             continue
         identifier = PatientIdentifier(patient=patient, system=system, value=value, label=label)
-        identifier.full_clean(exclude=["patient"], validate_unique=False)
+        identifier.full_clean(
+            exclude=["patient"], validate_unique=False, validate_constraints=False
+        )
         if PatientIdentifier.objects.filter(system=system, value=value).exists():
             raise FhirError(
                 409,
@@ -203,7 +205,8 @@ def fhir_coverage_create(*, actor: Any, resource: Any) -> Coverage:
     patient, data = _coverage_columns(actor, resource)
     coverage = Coverage(patient=patient, **data)
     try:
-        coverage.full_clean(exclude=["member_id_norm"])
+        # The unique policy constraint is left to the database: a duplicate is a 409 conflict.
+        coverage.full_clean(exclude=["member_id_norm"], validate_constraints=False)
         with transaction.atomic():
             coverage.save()
             _audit_coverage("create", actor, coverage, patient)
@@ -234,7 +237,7 @@ def fhir_coverage_update(
                 )
             for key, value in data.items():
                 setattr(coverage, key, value)
-            coverage.full_clean(exclude=["member_id_norm"])
+            coverage.full_clean(exclude=["member_id_norm"], validate_constraints=False)
             coverage.save()
             _audit_coverage("update", actor, coverage, patient)
     except (ValidationError, IntegrityError) as exc:
