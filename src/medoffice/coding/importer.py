@@ -193,7 +193,8 @@ def parse_file(data: bytes, system: str, fmt: str = "auto") -> list[CodeRow]:
     if system not in CODE_PATTERNS:
         raise CodeFileError(0, f"Unknown code system {system!r}: use CPT or HCPCS.")
     text = read_text(data)
-    fmt = detect_format(text) if fmt == "auto" else fmt
+    if fmt == "auto":
+        fmt = "csv" if system == "CPT" else detect_format(text)
     if fmt == "anweb" and system != "HCPCS":
         raise CodeFileError(0, "The fixed-width format is CMS's HCPCS file; CPT comes as CSV.")
     rows = parse_csv(text, system) if fmt == "csv" else parse_anweb(text)

@@ -72,7 +72,9 @@ def test_pointer_rules(encounter, biller):
     for pointers, message in [([], "one to four"), ([2], "No diagnosis with rank 2"),
                               ([1, 1], "once"), ([1, 2, 3, 4, 5], "one to four")]:  # fmt: skip
         with pytest.raises(ValidationError, match=message):
-            services.procedure_add(actor=biller, encounter=encounter, code="99213", pointers=pointers)
+            services.procedure_add(
+                actor=biller, encounter=encounter, code="99213", pointers=pointers
+            )
     with pytest.raises(ValidationError, match="modifiers"):
         services.procedure_add(
             actor=biller, encounter=encounter, code="99213", pointers=[1],

@@ -139,7 +139,9 @@ def test_stale_draft_flagged(encounter, clinician, as_role):
 
 
 def test_nurse_note_page_has_no_sign_button(encounter, nurse, as_role):
-    note = services.note_create(actor=nurse, encounter=make_encounter(encounter.patient, None), data=SOAP)
+    note = services.note_create(
+        actor=nurse, encounter=make_encounter(encounter.patient, None), data=SOAP
+    )
     _, client = as_role("nurse")
     page = client.get(f"/chart/patients/{encounter.patient_id}/notes/{note.pk}/").content.decode()
     assert "Sign note" not in page

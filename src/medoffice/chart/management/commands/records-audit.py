@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from medoffice.audit.services import audit_record
+from medoffice.audit.services import audit_patients_shown, audit_record
 from medoffice.chart import records_audit
 from medoffice.chart.selectors import UNSIGNED_NOTE_HOURS
 from medoffice.core import context
@@ -65,6 +65,9 @@ class Command(BaseCommand):
                 self.stdout.write("         (possible duplicates: not available in this version)")
             if opts["csv_path"]:
                 patients = self._write_csv(opts["csv_path"], options)
+                audit_patients_shown(
+                    patient_ids=patients, object_type="records_audit", view="records-audit --csv"
+                )
                 audit_record(
                     action="export",
                     object_type="records_audit",

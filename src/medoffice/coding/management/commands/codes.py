@@ -57,7 +57,7 @@ class Command(BaseCommand):
                     on_parsed=parsed,
                 )
         except CodeFileError as exc:
-            raise CommandError(f"{path.name}: {exc}. Nothing was imported.") from exc
+            raise CommandError(f"{path.name}: {exc} Nothing was imported.") from exc
         finally:
             bar.close()
         self.stdout.write(self.style.SUCCESS(f"{path.name}: {result}."))
