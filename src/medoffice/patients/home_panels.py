@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from medoffice.core import home, navigation
 from medoffice.core.access import AccessRule
-from medoffice.core.permissions import Capability, Need
+from medoffice.core.permissions import Capability, Need, RoleCode
 from medoffice.patients import selectors
 
 DEMOGRAPHICS_VIEW = AccessRule("capability", Capability.DEMOGRAPHICS)
@@ -21,7 +21,7 @@ def _registered_today(request: HttpRequest) -> dict[str, Any]:
 
 
 def register_all() -> None:
-    # "Patients" opens the search page; navigation hides it until that URL exists.
+    # "Patients" opens the search page (built beside the registry, in views_search.py).
     navigation.register(
         navigation.NavItem("patients", "Patients", "patients:search", DEMOGRAPHICS_VIEW, order=100)
     )
@@ -35,7 +35,9 @@ def register_all() -> None:
             "payers",
             "Payers",
             "patients:payer_list",
-            AccessRule("capability", Capability.COVERAGE, Need.EDIT),
+            # The payer table is billing's and the manager's to keep; the front desk reaches
+            # it from the coverage form.
+            AccessRule("role", roles=frozenset({RoleCode.BILLER, RoleCode.MANAGER})),
             order=600,
         )
     )
