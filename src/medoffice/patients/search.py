@@ -8,12 +8,12 @@ takes one of four paths, each a handful of index look-ups, never a scan:
 - a date of birth: the patients born that day (a few per day even in a large practice),
   narrowed by name in Python with the same tolerant matching;
 - names only: staged queries, best kind first (exact and prefix as an index range on
-  family_norm/given_norm, then sound-alike on the phonetic columns, then typos through the
-  NameVariant index, then first names), stopping as soon as the page is full;
+  family_norm/given_norm, first names, then sound-alike on the phonetic columns, then typos
+  through the NameVariant index), stopping as soon as the page is full;
 - a year of birth alone: a range on birth_date.
 
-Ranking: identifier matches, then exact names, prefixes, sound-alikes, typos, first-name-only
-matches; ties by name. Merged records are left out unless asked for; an MRN of a merged
+Ranking: identifier matches, then exact names, prefixes, a single word that is exactly a first
+name, sound-alikes, typos, other first-name matches; ties by name. Merged records are left out unless asked for; an MRN of a merged
 record leads to the record it was merged into.
 """
 
@@ -72,9 +72,10 @@ class MatchKind(enum.IntEnum):
     IDENTIFIER = 0
     EXACT = 1
     PREFIX = 2
-    PHONETIC = 3
-    TYPO = 4
-    FIRST_NAME = 5
+    FIRST_NAME = 3  # a single word that is exactly the first name ("john")
+    PHONETIC = 4
+    TYPO = 5
+    FIRST_NAME_LIKE = 6  # a single word the first name starts with, sounds like, or nearly is
 
     @property
     def label(self) -> str:
@@ -85,9 +86,10 @@ _KIND_LABELS = {
     MatchKind.IDENTIFIER: "number",
     MatchKind.EXACT: "name",
     MatchKind.PREFIX: "start of name",
+    MatchKind.FIRST_NAME: "first name",
     MatchKind.PHONETIC: "sounds like",
     MatchKind.TYPO: "similar spelling",
-    MatchKind.FIRST_NAME: "first name",
+    MatchKind.FIRST_NAME_LIKE: "first name, similar",
 }
 
 
@@ -114,9 +116,6 @@ class SearchResult:
     def patients(self) -> list[Patient]:
         return [h.patient for h in self.hits]
 
-    def __len__(self) -> int:
-        return len(self.hits)
-
 
 # --- Matching one patient against the name words (shared by every path) -----------------
 
@@ -137,7 +136,10 @@ def _form_rank(patient: Patient, form: NameForm) -> tuple[MatchKind, int] | None
     if form.family is None:
         assert form.given is not None
         given = _part_kind(form.given, patient.given_norm, patient.given_phonetic)
-        return None if given is None else (MatchKind.FIRST_NAME, int(given))
+        if given is None:
+            return None
+        kind = MatchKind.FIRST_NAME if given is MatchKind.EXACT else MatchKind.FIRST_NAME_LIKE
+        return kind, int(given)
     kinds = [_part_kind(form.family, patient.family_norm, patient.family_phonetic)]
     if form.given:
         kinds.append(_part_kind(form.given, patient.given_norm, patient.given_phonetic))
@@ -291,6 +293,12 @@ def _name_stages(
         run(base.filter(condition))
     if collector.count_within(MatchKind.PREFIX) >= fetch:
         return
+    # A single word that is exactly a first name ("john"). In index order: sorting every
+    # John by last name would read them all, and a page of them asks for more words anyway.
+    for form in given_only:
+        collector.add(base.filter(given_norm=form.given).order_by("given_norm")[:fetch])
+    if collector.count_within(MatchKind.FIRST_NAME) >= fetch:
+        return
 
     # 2. Sound-alikes: equality on the phonetic columns (patient_phonetic_idx).
     for form in plain_forms:
@@ -333,13 +341,13 @@ def _name_stages(
     if collector.count_within(MatchKind.TYPO) >= fetch:
         return
 
-    # 4. A single word may be a first name ("john"): ranked after every last-name match.
+    # 4. A single word the first name starts with, or nearly is: after every last-name match.
     for form in given_only:
         given = form.given or ""
         condition = starts_with("given_norm", given)
         if typos.get(given):
             condition |= Q(given_norm__in=typos[given])
-        collector.add(base.filter(condition).order_by("given_norm", "family_norm", "id")[:fetch])
+        collector.add(base.filter(condition).order_by("given_norm")[:fetch])
 
 
 def search_patients(

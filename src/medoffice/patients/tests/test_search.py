@@ -100,6 +100,15 @@ def test_a_single_word_may_be_a_first_name_ranked_after_last_names(people):
     assert [h.kind for h in result.hits] == [MatchKind.PREFIX] + [MatchKind.FIRST_NAME] * 2
 
 
+def test_an_exact_first_name_ranks_above_last_names_that_only_sound_alike(people):
+    make_patient("Moore", "Ann")  # Metaphone MR, like "maria"
+    result = search_patients("maria")
+    assert names_of(result) == ["García, María", "Moore, Ann"]
+    assert [h.kind for h in result.hits] == [MatchKind.FIRST_NAME, MatchKind.PHONETIC]
+    result = search_patients("mari")  # the start of a first name comes last
+    assert [h.kind for h in result.hits][-1] is MatchKind.FIRST_NAME_LIKE
+
+
 def test_accents_and_punctuation_are_folded():
     make_patient("O'Brien-Núñez", "Ana")
     assert names_of(search_patients("obrien")) == ["O'Brien-Núñez, Ana"]
@@ -249,7 +258,7 @@ def test_who_may_search(people, role):
     before = AuditEvent.objects.filter(action="view_list").count()
     if allowed:
         result = patient_search(actor=user, query="smith")
-        assert len(result) == 4
+        assert len(result.hits) == 4
     else:
         # Administrators included: they break the glass one patient at a time, never a list.
         with pytest.raises(AccessDenied):
@@ -267,7 +276,7 @@ def test_every_patient_shown_is_audited_once(people):
     assert {e.patient_ref for e in entries} == {h.patient.mrn for h in result.hits}
     assert all(e.details == {"view": "patient_search"} for e in entries)
     patient_search(actor=desk, query="nobody-like-this")
-    assert AuditEvent.objects.filter(action="view_list").count() == len(result)
+    assert AuditEvent.objects.filter(action="view_list").count() == len(result.hits)
 
 
 def test_search_is_a_few_queries(people, django_assert_max_num_queries):

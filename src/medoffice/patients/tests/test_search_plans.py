@@ -1,0 +1,90 @@
+"""Search stays index-only: every query it runs is checked with EXPLAIN on the test database.
+
+SQLite must SEARCH (use an index) and never SCAN a table; PostgreSQL, with sequential scans
+priced out (`enable_seqscan = off`, so a tiny test table does not tempt the planner), must
+never answer with a Seq Scan on the patient tables.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from medoffice.patients.duplicates import duplicate_pairs
+from medoffice.patients.search import search_patients
+from medoffice.patients.tests.search_support import add_coverage, make_patient
+
+pytestmark = pytest.mark.django_db
+PATIENT_TABLES = ("patients_patient", "patients_namevariant", "patients_coverage")
+
+
+def plan_of(sql: str) -> list[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql)
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute("EXPLAIN QUERY PLAN " + sql)
+        return [row[3] for row in cursor.fetchall()]
+
+
+def queries_of(func, *args, **kwargs) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        func(*args, **kwargs)
+    return [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().startswith("SELECT")]
+
+
+@pytest.fixture
+def patients():
+    smith = make_patient("Smith", "John", "1980-03-04", phone_mobile="518-555-0142")
+    add_coverage(smith, "XK9-123456")
+    make_patient("Jones", "Mary", "1975-01-02")
+    return smith
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "smi",
+        "smith john",
+        "smith, jo",
+        "smtih jhon",
+        "smyth",
+        "john",
+        "mari",
+        "de la cruz maria",
+        "1980-03-04",
+        "smith 1980-03-04",
+        "smith 1980",
+        "1975",
+        "518-555-0142",
+        "XK9-123456",
+        "smith 518-555-0142",
+    ],
+)
+def test_every_search_query_uses_an_index(patients, typed):
+    sqls = queries_of(search_patients, typed)
+    assert sqls, "the search ran queries"
+    if typed.startswith(("5", "X")) or "518" in typed:
+        sqls += queries_of(search_patients, patients.mrn)
+    for sql in sqls:
+        plan = plan_of(sql)
+        text = "\n".join(plan)
+        if connection.vendor == "postgresql":
+            for table in PATIENT_TABLES:
+                assert f"Seq Scan on {table}" not in text, f"{typed!r}:\n{sql}\n{text}"
+        else:
+            scans = [line for line in plan if line.startswith("SCAN ")]
+            assert not scans, f"{typed!r}:\n{sql}\n{text}"
+            assert any(line.startswith("SEARCH ") for line in plan), text
+
+
+def test_duplicate_worklist_joins_through_an_index(patients):
+    for sql in queries_of(duplicate_pairs)[:2]:
+        plan = plan_of(sql)
+        text = "\n".join(plan)
+        if connection.vendor == "postgresql":
+            # One pass over the table is inherent to finding every pair; the other side of the
+            # join must be an index look-up, not a second scan.
+            assert text.count("Seq Scan on patients_patient") <= 1, text
+        else:
+            assert any(line.startswith("SEARCH b USING") for line in plan), text
