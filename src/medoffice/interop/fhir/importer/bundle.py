@@ -172,6 +172,17 @@ class ReferenceIndex:
         parts = reference.rstrip("/").split("/")
         return (IMPORT_SOURCE, parts[-2], parts[-1]) if len(parts) >= 2 else None
 
+    def outside_ids(self) -> set[str]:
+        """Ids of what references point to outside the bundle (earlier imports, maybe)."""
+        ids = set()
+        for entry in self.entries:
+            for _, reference in _references(entry.raw, entry.resource_type):
+                if not reference.startswith("#") and self.in_bundle(reference) is None:
+                    key = self.external_key(reference)
+                    if key is not None:
+                        ids.add(key[2])
+        return ids
+
     def unresolved(self) -> list[str]:
         """Problems with references that are neither in the bundle nor imported before."""
         missing: list[tuple[Entry, str, str, tuple[str, str, str] | None]] = []

@@ -525,13 +525,9 @@ def _import_lab(
         if numeric is None:
             state.remember(entry, None)
             return rejected(f"the value {quantity.value} is too large to store")
-        text = (
-            format(numeric.normalize(), "f")
-            if numeric == numeric.to_integral()
-            else str(
-                numeric.quantize(Decimal("0.01")) if abs(numeric) >= 1 else numeric.normalize()
-            )
-        )
+        # As people read results: two decimals at most from 1 up, no trailing zeros.
+        shown = numeric.quantize(TWO_PLACES, ROUND_HALF_UP) if abs(numeric) >= 1 else numeric
+        text = format(shown.normalize(), "f")
         unit = quantity.code or quantity.unit or ""
     elif resource.valueString:
         text = resource.valueString

@@ -77,7 +77,7 @@ class ImportState:
 
     def _earlier_imports(self) -> dict[tuple[str, str, str], tuple[int, int]]:
         ids = {e.resource_id for e in self.index.entries if e.resource_id}
-        ids |= {key[2] for key in self.index.by_identifier}
+        ids |= {key[2] for key in self.index.by_identifier} | self.index.outside_ids()
         found = ExternalReference.objects.filter(external_id__in=ids).values_list(
             "source", "resource_type", "external_id", "content_type_id", "object_id"
         )
