@@ -37,6 +37,19 @@ def make_encounter(patient: Patient, provider: Any = None, **fields: Any) -> Enc
     return Encounter.objects.create(patient=patient, provider=provider, **values)
 
 
+@pytest.fixture(autouse=True)
+def starter_codes(request) -> None:
+    """The starter code table (a data migration) is gone after a test that flushed the tables."""
+    names = request.fixturenames
+    if "db" in names or "transactional_db" in names:
+        request.getfixturevalue("transactional_db" if "transactional_db" in names else "db")
+        from medoffice.coding.models import ProcedureCode
+        from medoffice.coding.starter import load_starter_codes
+
+        if not ProcedureCode.objects.exists():
+            load_starter_codes()
+
+
 @pytest.fixture
 def patient(db) -> Patient:
     return make_patient()
