@@ -146,8 +146,11 @@ def test_reads_and_searches_are_audited_per_patient(record, token_client):
     client.get("/fhir/r4/Patient")  # two patients
     events = list(AuditEvent.objects.filter(seq__gt=start).order_by("seq"))
     read = events[0]
-    assert (read.action, read.object_type, read.patient_id) == ("view", "fhir:Observation",
-                                                                patient.pk)  # fmt: skip
+    assert (read.action, read.object_type, read.patient_id) == (
+        "view",
+        "fhir:Observation",
+        patient.pk,
+    )
     assert read.patient_ref == patient.mrn and read.actor_id == user.pk and read.source == "api"
     listed = sorted((e.action, e.object_type, e.patient_id) for e in events[1:])
     assert listed == sorted(

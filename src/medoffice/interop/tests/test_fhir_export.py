@@ -39,9 +39,20 @@ def test_export_holds_the_whole_record_and_validates(full_record):
     model = assert_valid_fhir(bundle)
     assert model.type == "collection"
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
-    for kind in ("Patient", "Coverage", "Encounter", "Condition", "AllergyIntolerance",
-                 "MedicationStatement", "Immunization", "Observation", "DocumentReference",
-                 "Practitioner", "Location", "Organization"):  # fmt: skip
+    for kind in (
+        "Patient",
+        "Coverage",
+        "Encounter",
+        "Condition",
+        "AllergyIntolerance",
+        "MedicationStatement",
+        "Immunization",
+        "Observation",
+        "DocumentReference",
+        "Practitioner",
+        "Location",
+        "Organization",
+    ):
         assert kind in kinds, kind
     assert kinds.count("Observation") == 3 and kinds.count("Condition") == 2
     patient_resource = bundle["entry"][0]["resource"]
@@ -71,8 +82,20 @@ def test_export_command_writes_files(full_record, tmp_path, capsys):
 
 
 def _wipe_patients() -> None:
-    for model in (VitalSign, LabResult, EncounterDiagnosis, Encounter, Problem, Allergy,
-                  Medication, Immunization, Coverage, Document, PatientIdentifier, Patient):  # fmt: skip
+    for model in (
+        VitalSign,
+        LabResult,
+        EncounterDiagnosis,
+        Encounter,
+        Problem,
+        Allergy,
+        Medication,
+        Immunization,
+        Coverage,
+        Document,
+        PatientIdentifier,
+        Patient,
+    ):
         model.objects.all().delete()
 
 
@@ -98,7 +121,10 @@ def test_round_trip_through_export_and_import(full_record):
     assert not [e for e in result.entries if e.outcome == "rejected"]
     copy = Patient.objects.get()
     assert (copy.family_name, copy.given_name, copy.birth_date) == (
-        patient.family_name, patient.given_name, patient.birth_date)  # fmt: skip
+        patient.family_name,
+        patient.given_name,
+        patient.birth_date,
+    )
     assert copy.ssn_last4 == "6789" and copy.race == patient.race and copy.state == "NY"
     assert copy.identifiers.filter(system="urn:other-ehr", value="X-77").exists()
     after = {

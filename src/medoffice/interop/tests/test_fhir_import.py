@@ -192,8 +192,12 @@ def test_a_failure_midway_leaves_nothing_half_imported(practice, monkeypatch):
 
 def test_out_of_range_vitals_are_rejected_with_a_reason_and_the_rest_imports(practice):
     data = load(BUSTER)
-    weight = next(e for e in data["entry"] if e["resource"]["resourceType"] == "Observation"
-                  and e["resource"]["code"]["coding"][0]["code"] == "29463-7")  # fmt: skip
+    weight = next(
+        e
+        for e in data["entry"]
+        if e["resource"]["resourceType"] == "Observation"
+        and e["resource"]["code"]["coding"][0]["code"] == "29463-7"
+    )
     weight["resource"]["valueQuantity"]["value"] = 950
     result = import_bundle_data(data, "heavy.json")
     assert result.status == "imported"
@@ -209,11 +213,19 @@ def test_units_are_converted(practice):
         e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "Observation"
     ]
     weight = next(o for o in observations if o["code"]["coding"][0]["code"] == "29463-7")
-    weight["valueQuantity"] = {"value": 170, "unit": "lb", "system": "http://unitsofmeasure.org",
-                               "code": "[lb_av]"}  # fmt: skip
+    weight["valueQuantity"] = {
+        "value": 170,
+        "unit": "lb",
+        "system": "http://unitsofmeasure.org",
+        "code": "[lb_av]",
+    }
     height = next(o for o in observations if o["code"]["coding"][0]["code"] == "8302-2")
-    height["valueQuantity"] = {"value": 70, "unit": "in", "system": "http://unitsofmeasure.org",
-                               "code": "[in_i]"}  # fmt: skip
+    height["valueQuantity"] = {
+        "value": 70,
+        "unit": "in",
+        "system": "http://unitsofmeasure.org",
+        "code": "[in_i]",
+    }
     assert import_bundle_data(data, "us-units.json").status == "imported"
     assert VitalSign.objects.filter(kind="weight", value=Decimal("77.11")).exists()
     assert VitalSign.objects.filter(kind="height", value=Decimal("177.80")).exists()
@@ -240,7 +252,7 @@ def test_references_to_an_earlier_import_resolve(practice):
                                 "display": "Type 2 diabetes",
                             }
                         ]
-                    },  # fmt: skip
+                    },
                     "subject": {"reference": f"Patient/{patient_id}"},
                     "onsetDateTime": "2020-01-01",
                 },

@@ -10,9 +10,19 @@ from medoffice.interop.tests.builders import make_patient
 from medoffice.interop.tests.conftest import assert_valid_fhir, fhir_json
 
 ALL_TYPES = [
-    "Patient", "Practitioner", "Organization", "Location", "Coverage", "Encounter", "Condition",
-    "AllergyIntolerance", "MedicationStatement", "Immunization", "Observation", "DocumentReference",
-]  # fmt: skip
+    "Patient",
+    "Practitioner",
+    "Organization",
+    "Location",
+    "Coverage",
+    "Encounter",
+    "Condition",
+    "AllergyIntolerance",
+    "MedicationStatement",
+    "Immunization",
+    "Observation",
+    "DocumentReference",
+]
 
 
 def search(client, query: str) -> dict:
@@ -169,8 +179,11 @@ def test_observations_vitals_and_labs(record, clinician):
         if e["resource"]["code"]["coding"][0]["code"] == "29463-7"
     )
     assert weight["valueQuantity"] == {
-        "value": 70.5, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"
-    }  # fmt: skip
+        "value": 70.5,
+        "unit": "kg",
+        "system": "http://unitsofmeasure.org",
+        "code": "kg",
+    }
     assert weight["category"][0]["coding"][0]["code"] == "vital-signs"
     labs = search(clinician, "Observation?category=laboratory")
     assert labs["total"] == 1
@@ -188,9 +201,10 @@ def test_conditions_diagnoses_and_problems(record, clinician):
     dx = by_id[f"dx-{record['diagnosis'].pk}"]
     assert dx["category"][0]["coding"][0]["code"] == "encounter-diagnosis"
     assert dx["code"]["coding"][0] == {
-        "code": "J20.9", "system": "http://hl7.org/fhir/sid/icd-10-cm",
+        "code": "J20.9",
+        "system": "http://hl7.org/fhir/sid/icd-10-cm",
         "display": "Acute bronchitis, unspecified",
-    }  # fmt: skip
+    }
     problem = by_id[f"problem-{record['problem'].pk}"]
     assert problem["category"][0]["coding"][0]["code"] == "problem-list-item"
     assert problem["code"]["coding"][0]["system"] == "http://snomed.info/sct"

@@ -16,28 +16,48 @@ NEW_PATIENT = {
         {
             "url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race",
             "extension": [
-                {"url": "ombCategory", "valueCoding": {
-                    "system": "urn:oid:2.16.840.1.113883.6.238", "code": "2028-9"}},
+                {
+                    "url": "ombCategory",
+                    "valueCoding": {"system": "urn:oid:2.16.840.1.113883.6.238", "code": "2028-9"},
+                },
                 {"url": "text", "valueString": "Asian"},
             ],
         },
-        {"url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex", "valueCode": "F"},
+        {
+            "url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex",
+            "valueCode": "F",
+        },
     ],
     "identifier": [
         {"system": "urn:lab:quest", "value": "Q-1001", "type": {"text": "Quest"}},
         {"system": "http://hl7.org/fhir/sid/us-ssn", "value": "123-45-6789"},
     ],
-    "name": [{"use": "official", "family": "García", "given": ["Lucía", "María"]},
-             {"use": "nickname", "given": ["Lu"]}],
-    "telecom": [{"system": "phone", "value": "518-555-0199", "use": "mobile"},
-                {"system": "email", "value": "lucia@example.org"}],
+    "name": [
+        {"use": "official", "family": "García", "given": ["Lucía", "María"]},
+        {"use": "nickname", "given": ["Lu"]},
+    ],
+    "telecom": [
+        {"system": "phone", "value": "518-555-0199", "use": "mobile"},
+        {"system": "email", "value": "lucia@example.org"},
+    ],
     "gender": "female",
     "birthDate": "1975-06-30",
-    "address": [{"line": ["12 Elm St", "Apt 3"], "city": "Troy", "state": "New York",
-                 "postalCode": "12180", "country": "USA"}],
-    "communication": [{"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "es-MX"}]},
-                       "preferred": True}],
-}  # fmt: skip
+    "address": [
+        {
+            "line": ["12 Elm St", "Apt 3"],
+            "city": "Troy",
+            "state": "New York",
+            "postalCode": "12180",
+            "country": "USA",
+        }
+    ],
+    "communication": [
+        {
+            "language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "es-MX"}]},
+            "preferred": True,
+        }
+    ],
+}
 
 
 @pytest.fixture
@@ -125,8 +145,10 @@ def test_wrong_content_type_is_refused(db, desk):
 
 def test_identifier_taken_by_another_patient_is_a_conflict(db, desk):
     create_patient(desk)
-    other = _broken(name=[{"family": "Other", "given": ["Person"]}],
-                    identifier=[{"system": "urn:lab:quest", "value": "Q-1001"}])  # fmt: skip
+    other = _broken(
+        name=[{"family": "Other", "given": ["Person"]}],
+        identifier=[{"system": "urn:lab:quest", "value": "Q-1001"}],
+    )
     response = post_fhir(desk, "/fhir/r4/Patient", other)
     assert response.status_code == 409
     assert Patient.objects.count() == 1  # the second registration rolled back with it
@@ -237,8 +259,9 @@ def test_create_and_update_coverage(record, token_client):
     coverage = Coverage.objects.get(pk=resource["id"])
     assert (coverage.member_id, coverage.priority, coverage.group_number) == ("NEW-555", 2, "GRP-1")
     assert str(coverage.copay) == "30.00" and coverage.payer == record["payer"]
-    assert AuditEvent.objects.filter(action="create", object_type="coverage",
-                                     patient_id=record["patient"].pk).exists()  # fmt: skip
+    assert AuditEvent.objects.filter(
+        action="create", object_type="coverage", patient_id=record["patient"].pk
+    ).exists()
     updated = dict(resource, period={"start": "2025-01-01", "end": "2025-12-31"})
     response = post_fhir(biller, f"/fhir/r4/Coverage/{coverage.pk}", updated, method="put")
     assert response.status_code == 200, response.content
@@ -254,20 +277,29 @@ def test_coverage_for_a_dependent_carries_the_subscriber(record, token_client):
     body = coverage_body(
         record,
         relationship={"coding": [{"code": "child"}]},
-        contained=[{"resourceType": "RelatedPerson", "id": "sub",
-                    "patient": {"reference": f"Patient/{record['patient'].pk}"},
-                    "name": [{"family": "Smith", "given": ["Paul"]}], "birthDate": "1950-02-02",
-                    "gender": "male"}],
+        contained=[
+            {
+                "resourceType": "RelatedPerson",
+                "id": "sub",
+                "patient": {"reference": f"Patient/{record['patient'].pk}"},
+                "name": [{"family": "Smith", "given": ["Paul"]}],
+                "birthDate": "1950-02-02",
+                "gender": "male",
+            }
+        ],
         subscriber={"reference": "#sub"},
         payor=[{"display": "acme health"}],
-    )  # fmt: skip
+    )
     response = post_fhir(biller, "/fhir/r4/Coverage", body)
     assert response.status_code == 201, response.content
     resource = fhir_json(response)
     assert_valid_fhir(resource)
     coverage = Coverage.objects.get(pk=resource["id"])
     assert (coverage.relationship, coverage.subscriber_given_name, coverage.subscriber_sex) == (
-        "19", "Paul", "M")  # fmt: skip
+        "19",
+        "Paul",
+        "M",
+    )
     assert resource["contained"][0]["name"][0]["given"] == ["Paul"]
 
 

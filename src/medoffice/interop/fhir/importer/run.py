@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
 from medoffice.audit.services import audit_record_many
-from medoffice.interop.fhir.importer import chart, people
+from medoffice.interop.fhir.importer import chart, observations, people
 from medoffice.interop.fhir.importer.bundle import (
     BundleRejected,
     Entry,
@@ -52,7 +52,7 @@ HANDLERS: list[tuple[str, Callable[[ImportState, Entry], Result]]] = [
     ("MedicationRequest", chart.import_medication),
     ("MedicationStatement", chart.import_medication),
     ("Immunization", chart.import_immunization),
-    ("Observation", chart.import_observation),
+    ("Observation", observations.import_observation),
     ("Coverage", people.import_coverage),
     ("Claim", people.import_claim_payer),
     ("ExplanationOfBenefit", people.import_claim_payer),
