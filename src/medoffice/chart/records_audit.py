@@ -188,11 +188,9 @@ def patient_id_of(check_key: str, row: Any) -> int:
     return int(row.patient_id)
 
 
-@dataclass(frozen=True)
-class DuplicateRow:
-    patient_ids: tuple[int, int]
-    patients: tuple[Any, Any]
-    reasons: tuple[str, ...]
+# duplicate_pairs() is a capped list (two indexed self-joins), not a queryset: it is counted
+# up to this many pairs, shown "500+" beyond.
+DUPLICATE_LIMIT = 500
 
 
 def duplicate_pairs_available() -> bool:
@@ -201,8 +199,23 @@ def duplicate_pairs_available() -> bool:
     return callable(getattr(duplicates, "duplicate_pairs", None))
 
 
+def duplicate_pairs() -> list[Any]:
+    """Possible duplicate patients, from the registry's duplicate finder."""
+    from medoffice.patients.duplicates import duplicate_pairs as find
+
+    return list(find(DUPLICATE_LIMIT))
+
+
 def duplicate_section(page_number: str | None, page_size: int) -> dict[str, Any] | None:
-    """Possible duplicate patients, from the registry's duplicate finder when it is installed."""
     if not duplicate_pairs_available():
         return None
-    return None
+    from django.core.paginator import Paginator
+
+    pairs = duplicate_pairs()
+    page = Paginator(pairs, page_size).get_page(page_number)
+    return {
+        "page": page,
+        "rows": list(page.object_list),
+        "count": len(pairs),
+        "capped": len(pairs) >= DUPLICATE_LIMIT,
+    }

@@ -147,3 +147,17 @@ def test_command_with_csv(office, tmp_path, capsys):
     assert consent["fix_url"] == f"/patients/{office['gaps'].pk}/"
     assert "SECRET-A" not in out.read_text()
     assert AuditEvent.objects.filter(object_type="records_audit", action="export").exists()
+
+
+def test_possible_duplicates_listed(office, as_role, tmp_path):
+    twin = make_patient(family_name="Gaps", given_name="Gus", phone_mobile="518-555-0177")
+    _, client = as_role("manager")
+    page = client.get("/chart/records-audit/").content.decode()
+    section = page.split('id="duplicates"')[1]
+    assert f"/patients/{twin.pk}/" in section and f"/patients/{office['gaps'].pk}/" in section
+    shown = AuditEvent.objects.filter(object_type="records_audit", action="view_list")
+    assert twin.pk in set(shown.values_list("patient_id", flat=True))
+    out = tmp_path / "audit.csv"
+    call_command("records-audit", "--csv", str(out))
+    rows = [r for r in csv.DictReader(out.open()) if r["check"] == "duplicates"]
+    assert {int(r["patient_id"]) for r in rows} == {twin.pk, office["gaps"].pk}

@@ -39,7 +39,7 @@ def records_audit_page(request: AuthedRequest) -> HttpResponse:
         sections.append({"check": check, "page": page, "rows": rows})
     duplicates = records_audit.duplicate_section(request.GET.get("duplicates_page"), PAGE_SIZE)
     if duplicates:
-        shown.extend(pid for pair in duplicates["rows"] for pid in pair.patient_ids)
+        shown.extend(pid for pair in duplicates["rows"] for pid in (pair.first.pk, pair.second.pk))
     query = request.GET.copy()
     audit_patients_shown(patient_ids=shown, object_type="records_audit", view="records_audit")
     return render(

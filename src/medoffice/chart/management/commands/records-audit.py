@@ -61,10 +61,13 @@ class Command(BaseCommand):
             counts = records_audit.counts(options)
             for check in records_audit.CHECKS:
                 self.stdout.write(f"{counts[check.key]:>7}  {check.title}")
-            if not records_audit.duplicate_pairs_available():
-                self.stdout.write("         (possible duplicates: not available in this version)")
+            pairs = (
+                records_audit.duplicate_pairs() if records_audit.duplicate_pairs_available() else []
+            )
+            capped = "+" if len(pairs) >= records_audit.DUPLICATE_LIMIT else ""
+            self.stdout.write(f"{len(pairs):>6}{capped or ' '}  Possible duplicate patients")
             if opts["csv_path"]:
-                patients = self._write_csv(opts["csv_path"], options)
+                patients = self._write_csv(opts["csv_path"], options, pairs)
                 audit_patients_shown(
                     patient_ids=patients, object_type="records_audit", view="records-audit --csv"
                 )
@@ -74,7 +77,9 @@ class Command(BaseCommand):
                     details={"format": "csv", "rows": len(patients)},
                 )
 
-    def _write_csv(self, path: str, options: records_audit.AuditOptions) -> list[int]:
+    def _write_csv(
+        self, path: str, options: records_audit.AuditOptions, pairs: list[Any]
+    ) -> list[int]:
         patients: list[int] = []
         with contextlib.ExitStack() as stack:
             handle = (
@@ -89,6 +94,13 @@ class Command(BaseCommand):
                     values = _rows(check.key, row)
                     patients.append(values[0])
                     writer.writerow([check.key, *values])
+            for pair in pairs:
+                for one, other in ((pair.first, pair.second), (pair.second, pair.first)):
+                    patients.append(one.pk)
+                    writer.writerow(["duplicates", one.pk, one.mrn,
+                                     f"{one.family_name}, {one.given_name}", "",
+                                     f"may be {other.mrn}: {'; '.join(pair.reasons)}",
+                                     f"/patients/{one.pk}/"])  # fmt: skip
         if path != "-":
             self.stderr.write(f"Wrote {len(patients)} rows to {path}")
         return patients
