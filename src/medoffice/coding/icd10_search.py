@@ -1,6 +1,6 @@
 """Finding ICD-10-CM codes by code prefix or by words in their descriptions.
 
-simple-icd-10-cm has no search, and scanning ~74,000 descriptions per keystroke is slow, so an
+simple-icd-10-cm has no search, and scanning ~98,000 descriptions per keystroke is slow, so an
 index is built once per process (about a second) and kept: the codes in order for prefix look-ups,
 and an inverted index from each description word to the codes that use it.
 """
