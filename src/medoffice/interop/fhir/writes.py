@@ -1,8 +1,10 @@
-"""Creating and updating through FHIR: Patient (through the registry's services) and Coverage.
+"""Creating and updating through FHIR: Patient and Coverage, through the registry's services
+(patients.services, patients.services_coverage), which validate, write and audit.
 
-The patients app has no coverage service yet, so the coverage writes live here: they check
-access before their transaction, validate with the model's full_clean, and write + audit in
-one transaction. Every function takes an already validated fhir.resources model.
+What this module adds: the FHIR mapping, the role check before any transaction (emergency
+access never applies to the API), If-Match version checks, the patient's identifiers from
+other systems, and the FHIR status codes (400, 409, 412, 422). Every function takes an
+already validated fhir.resources model.
 """
 
 from __future__ import annotations
@@ -15,13 +17,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from pydantic import ValidationError as PydanticValidationError
 
-from medoffice.audit.services import audit_record
 from medoffice.core.permissions import Capability, Need
 from medoffice.interop.fhir.http import FhirError, require
 from medoffice.interop.fhir.mappers.coverage import coverage_fields
 from medoffice.interop.fhir.mappers.patient import patient_fields, version_id
 from medoffice.patients.models import Coverage, Patient, PatientIdentifier, Payer
-from medoffice.patients.services import patient_register, patient_update
+from medoffice.patients.services import (
+    identifier_add,
+    identifier_remove,
+    patient_register,
+    patient_update,
+)
+from medoffice.patients.services_coverage import coverage_create, coverage_update
 
 
 def parse_resource(body: dict[str, Any], expected_type: str) -> Any:
@@ -82,35 +89,22 @@ def _lock_version(model: Any, pk: int, if_match: str | None) -> None:
 
 
 def _sync_identifiers(actor: Any, patient: Patient, wanted: list[tuple[str, str, str]]) -> None:
+    """Make the patient's other-system identifiers those of the resource (registry services)."""
     existing = {(i.system, i.value): i for i in patient.identifiers.all()}
     wanted_keys = {(system, value) for system, value, _ in wanted}
     for key, identifier in existing.items():
         if key not in wanted_keys:
-            identifier.delete()
+            identifier_remove(actor=actor, identifier=identifier)
     for system, value, label in wanted:
         if (system, value) in existing:
             continue
-        identifier = PatientIdentifier(patient=patient, system=system, value=value, label=label)
-        identifier.full_clean(
-            exclude=["patient"], validate_unique=False, validate_constraints=False
-        )
         if PatientIdentifier.objects.filter(system=system, value=value).exists():
             raise FhirError(
                 409,
                 f"The identifier {system}|{value} already belongs to another patient.",
                 code="duplicate",
             )
-        identifier.save()
-    if existing.keys() != wanted_keys:
-        audit_record(
-            action="update",
-            actor=actor,
-            object_type="patientidentifier",
-            object_id=patient.pk,
-            patient_id=patient.pk,
-            patient_ref=patient.mrn,
-            details={"count": len(wanted)},
-        )
+        identifier_add(actor=actor, patient=patient, system=system, value=value, label=label)
 
 
 def _domain_errors(exc: Exception) -> FhirError:
@@ -158,10 +152,6 @@ def fhir_patient_update(
     return patient
 
 
-def member_id_norm(member_id: str) -> str:
-    return "".join(ch for ch in member_id.upper() if ch.isalnum())
-
-
 def _coverage_columns(actor: Any, resource: Any) -> tuple[Patient, dict[str, Any]]:
     data = coverage_fields(resource)
     patient_ref = data.pop("_patient_ref")
@@ -184,35 +174,34 @@ def _coverage_columns(actor: Any, resource: Any) -> tuple[Patient, dict[str, Any
             code="business-rule",
         )
     data["payer"] = payer
-    data["member_id_norm"] = member_id_norm(data["member_id"])
     return patient, data
 
 
-def _audit_coverage(action: str, actor: Any, coverage: Coverage, patient: Patient) -> None:
-    audit_record(
-        action=action,
-        actor=actor,
-        object_type="coverage",
-        object_id=coverage.pk,
-        patient_id=patient.pk,
-        patient_ref=patient.mrn,
-        details={"via": "FHIR"},
+def _refuse_duplicate_policy(patient: Patient, data: dict[str, Any], exclude: int | None) -> None:
+    same = Coverage.objects.filter(
+        patient=patient,
+        payer=data["payer"],
+        member_id=" ".join(data["member_id"].split()),
+        effective_date=data["effective_date"],
     )
+    if data["effective_date"] and same.exclude(pk=exclude).exists():
+        raise FhirError(
+            409, "This policy (payer, member id, start date) is already on file.", code="duplicate"
+        )
+
+
+# The registry's coverage services (patients.services_coverage) do the writing: validation,
+# the one-coverage-per-priority rule and the audit entry are theirs.
 
 
 def fhir_coverage_create(*, actor: Any, resource: Any) -> Coverage:
     require(actor, Capability.COVERAGE, Need.EDIT)
     patient, data = _coverage_columns(actor, resource)
-    coverage = Coverage(patient=patient, **data)
+    _refuse_duplicate_policy(patient, data, None)
     try:
-        # The unique policy constraint is left to the database: a duplicate is a 409 conflict.
-        coverage.full_clean(exclude=["member_id_norm"], validate_constraints=False)
-        with transaction.atomic():
-            coverage.save()
-            _audit_coverage("create", actor, coverage, patient)
+        return coverage_create(actor=actor, patient=patient, data=data)
     except (ValidationError, IntegrityError) as exc:
         raise _domain_errors(exc) from None
-    return coverage
 
 
 def fhir_coverage_update(
@@ -224,10 +213,11 @@ def fhir_coverage_update(
             400, f"The resource's id {resource.id!r} is not the id in the URL.", code="invalid"
         )
     patient, data = _coverage_columns(actor, resource)
+    _refuse_duplicate_policy(patient, data, coverage_id)
     try:
         with transaction.atomic():
             _lock_version(Coverage, coverage_id, if_match)
-            coverage = Coverage.objects.select_related("payer").get(pk=coverage_id)
+            coverage = Coverage.objects.select_related("payer", "patient").get(pk=coverage_id)
             if coverage.patient_id != patient.pk:
                 raise FhirError(
                     422,
@@ -235,14 +225,9 @@ def fhir_coverage_update(
                     "for that patient instead.",
                     code="business-rule",
                 )
-            for key, value in data.items():
-                setattr(coverage, key, value)
-            coverage.full_clean(exclude=["member_id_norm"], validate_constraints=False)
-            coverage.save()
-            _audit_coverage("update", actor, coverage, patient)
+            return coverage_update(actor=actor, coverage=coverage, data=data)
     except (ValidationError, IntegrityError) as exc:
         raise _domain_errors(exc) from None
-    return coverage
 
 
 __all__ = [

@@ -246,8 +246,8 @@ def _save_coverage(
     priority: int = 1,
     payer_row: Any = None,
 ) -> Result:
-    from medoffice.interop.fhir.writes import member_id_norm
     from medoffice.patients.models import Coverage
+    from medoffice.patients.names import member_id_key
 
     if patient is None:
         state.remember(entry, None)
@@ -267,7 +267,7 @@ def _save_coverage(
     coverage = Coverage(
         patient=patient,
         member_id=member_id[:50],
-        member_id_norm=member_id_norm(member_id)[:50],
+        member_id_norm=member_id_key(member_id),
         group_number=group[:50],
         plan_name=plan[:200],
         priority=min(max(priority, 1), 3),
