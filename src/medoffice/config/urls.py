@@ -10,6 +10,7 @@ urlpatterns = [
     path("patients/", include("medoffice.patients.urls")),
     path("chart/", include("medoffice.chart.urls")),
     path("fhir/r4/", include("medoffice.interop.fhir.urls")),
+    path("interop/", include("medoffice.interop.urls")),
     path("admin/", admin_site.urls),
     path("api/", api.urls),
 ]

@@ -124,7 +124,9 @@ def validate(bundle: dict[str, Any]) -> None:
     Bundle.model_validate(json.loads(json.dumps(bundle, default=json_default)))
 
 
-def export_patient(*, mrn: str, actor: Any, with_pdf: bool = False) -> tuple[dict, bytes | None]:
+def export_patient(
+    *, mrn: str, actor: Any, with_pdf: bool = False, with_bundle: bool = True
+) -> tuple[dict, bytes | None]:
     """The patient's record (and PDF). Callers authorize first: the command line is trusted,
     the web action checks chart access."""
     from medoffice.patients.models import Patient
@@ -150,7 +152,11 @@ def export_patient(*, mrn: str, actor: Any, with_pdf: bool = False) -> tuple[dic
         patient_id=patient.pk,
         patient_ref=patient.mrn,
         details={
-            "format": "FHIR Bundle" + (" + PDF summary" if with_pdf else ""),
+            "format": " + ".join(
+                f
+                for f, wanted in (("FHIR Bundle", with_bundle), ("PDF summary", with_pdf))
+                if wanted
+            ),
             "resources": len(bundle["entry"]),
         },
     )

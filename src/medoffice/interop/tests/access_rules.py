@@ -1,5 +1,6 @@
 """Access rules of the FHIR endpoints (see core/tests/test_access_matrix.py)."""
 
+from medoffice.core.access import AccessRule
 from medoffice.core.permissions import Capability
 from medoffice.core.tests.access_rules import PUBLIC, SIGNED_IN, cap
 
@@ -19,7 +20,12 @@ _FHIR_TYPES = {
     "documentreference": cap(Capability.DOCUMENTS),
 }
 
-URL_RULES = {"fhir:metadata": PUBLIC} | {
+URL_RULES = {
+    "fhir:metadata": PUBLIC,
+    # The patient's whole record: the chart's rule (emergency access applies in the web).
+    "interop:record_bundle": AccessRule("capability", Capability.CHART, patient_kwarg="patient_id"),
+    "interop:record_pdf": AccessRule("capability", Capability.CHART, patient_kwarg="patient_id"),
+} | {
     f"fhir:{name}_{kind}": rule
     for name, rule in _FHIR_TYPES.items()
     for kind in ("type", "instance")
