@@ -82,9 +82,19 @@ def audit_record_many(entries: Iterable[Mapping[str, Any]]) -> list[AuditEvent]:
 
 
 def audit_patients_shown(
-    *, patient_ids: Iterable[int], object_type: str = "patient", view: str, actor: Any = _UNSET
+    *,
+    patient_ids: Iterable[int],
+    object_type: str = "patient",
+    view: str,
+    actor: Any = _UNSET,
+    patient_refs: Mapping[int, str] | None = None,
 ) -> list[AuditEvent]:
-    """List pages record which patients they displayed, one entry per patient."""
+    """List pages record which patients they displayed, one entry per patient.
+
+    A page that has the MRNs at hand passes them (patient id -> MRN) and saves a look-up
+    per patient shown.
+    """
+    refs = patient_refs or {}
     return audit_record_many(
         {
             "action": AuditAction.VIEW_LIST,
@@ -92,6 +102,7 @@ def audit_patients_shown(
             "object_type": object_type,
             "object_id": pid,
             "patient_id": pid,
+            "patient_ref": refs.get(pid, ""),
             "details": {"view": view},
         }
         for pid in dict.fromkeys(patient_ids)

@@ -20,6 +20,7 @@ record leads to the record it was merged into.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -32,7 +33,8 @@ from medoffice.core.access import require_capability
 from medoffice.core.permissions import Capability, Need
 from medoffice.patients import names
 from medoffice.patients.models import Coverage, Patient, PatientStatus
-from medoffice.patients.search_index import is_typo_of, typo_candidates
+from medoffice.patients.search_index import is_typo_of
+from medoffice.patients.search_names import Candidate, prefix_upper_bound, run_name_stages
 from medoffice.patients.search_query import (
     NameForm,
     ParsedQuery,
@@ -47,6 +49,7 @@ __all__ = [
     "normalize_member_id",
     "parse_query",
     "patient_search",
+    "prefix_upper_bound",
     "search_patients",
 ]
 
@@ -55,7 +58,7 @@ MAX_LIMIT = 100
 # Patients born on one day: a handful; the cap only guards against a placeholder date
 # (1900-01-01) shared by thousands of imported records.
 BIRTH_DATE_COHORT_CAP = 1000
-MIN_PHONETIC_LENGTH = 3
+MIN_PHONETIC_LENGTH = 3  # as search_names
 
 # Columns a result row needs: searching never loads (and decrypts) the SSN.
 RESULT_FIELDS = (
@@ -120,12 +123,17 @@ class SearchResult:
 # --- Matching one patient against the name words (shared by every path) -----------------
 
 
+@functools.lru_cache(maxsize=1024)
+def _sound_of(word: str) -> str:
+    return names.phonetic(word) if len(word) >= MIN_PHONETIC_LENGTH else ""
+
+
 def _part_kind(word: str, norm: str, code: str) -> MatchKind | None:
     if norm == word:
         return MatchKind.EXACT
     if norm.startswith(word):
         return MatchKind.PREFIX
-    if len(word) >= MIN_PHONETIC_LENGTH and code and code == names.phonetic(word):
+    if code and code == _sound_of(word):
         return MatchKind.PHONETIC
     if is_typo_of(word, norm):
         return MatchKind.TYPO
@@ -157,27 +165,6 @@ def name_rank(patient: Patient, forms: Iterable[NameForm]) -> tuple[MatchKind, i
 # --- Queries -------------------------------------------------------------------------------
 
 
-def prefix_upper_bound(prefix: str) -> str | None:
-    """The smallest folded string greater than every string starting with `prefix`.
-
-    Folded names are only a-z, so "smi" -> "smj" and "smz" -> "sn"; "zz" has none.
-    """
-    trimmed = prefix.rstrip("z")
-    if not trimmed:
-        return None
-    return trimmed[:-1] + chr(ord(trimmed[-1]) + 1)
-
-
-def starts_with(column: str, prefix: str) -> Q:
-    """column starts with prefix, as an index range (never LIKE, which PostgreSQL's default
-    collation and SQLite's case-insensitive LIKE cannot serve from a plain index)."""
-    condition = Q(**{f"{column}__gte": prefix})
-    upper = prefix_upper_bound(prefix)
-    if upper is not None:
-        condition &= Q(**{f"{column}__lt": upper})
-    return condition
-
-
 def _base(include_merged: bool) -> QuerySet[Patient]:
     qs = Patient.objects.select_related("home_location").only(*RESULT_FIELDS)
     return qs if include_merged else qs.exclude(status=PatientStatus.MERGED)
@@ -192,9 +179,9 @@ class _Collector:
 
     def __init__(self, forms: tuple[NameForm, ...]) -> None:
         self.forms = forms
-        self.ranked: dict[int, tuple[tuple[Any, ...], Patient, MatchKind]] = {}
+        self.ranked: dict[int, tuple[tuple[Any, ...], Patient | Candidate, MatchKind]] = {}
 
-    def add(self, patients: Iterable[Patient], kind: MatchKind | None = None) -> int:
+    def add(self, patients: Iterable[Patient | Candidate], kind: MatchKind | None = None) -> int:
         """Rank and keep patients; with `kind` they matched otherwise (a number, a date of
         birth) and the name only orders them, else the name decides and non-matches drop."""
         added = 0
@@ -211,11 +198,23 @@ class _Collector:
             added += 1
         return added
 
-    def count_within(self, kind: MatchKind) -> int:
+    def count_within(self, kind: int) -> int:
         return sum(1 for _, _, k in self.ranked.values() if k <= kind)
 
-    def ordered(self) -> list[tuple[Patient, MatchKind]]:
+    def ordered(self) -> list[tuple[Patient | Candidate, MatchKind]]:
         return [(p, k) for _, p, k in sorted(self.ranked.values(), key=lambda v: v[0])]
+
+
+def _load(ranked: list[tuple[Patient | Candidate, MatchKind]]) -> list[tuple[Patient, MatchKind]]:
+    """Whole patients for the page: candidates from the name stages are loaded in one query."""
+    wanted = [c.pk for c, _ in ranked if not isinstance(c, Patient)]
+    loaded = _base(include_merged=True).in_bulk(wanted) if wanted else {}
+    rows = []
+    for candidate, kind in ranked:
+        patient = candidate if isinstance(candidate, Patient) else loaded.get(candidate.pk)
+        if patient is not None:  # gone since the candidate query: leave it out
+            rows.append((patient, kind))
+    return rows
 
 
 def _with_birth_filters(qs: QuerySet[Patient], parsed: ParsedQuery) -> QuerySet[Patient]:
@@ -270,86 +269,6 @@ def _identifier_matched(patient: Patient, parsed: ParsedQuery, notes: dict[int, 
     return "member id"
 
 
-def _name_stages(
-    parsed: ParsedQuery, include_merged: bool, limit: int, collector: _Collector
-) -> None:
-    """Names only: run the query stages best kind first, stop once the page is full."""
-    base = _with_birth_filters(_base(include_merged), parsed)
-    forms = parsed.name_forms
-    full_forms = [f for f in forms if f.family is not None]
-    # Sound-alike and typo stages only for readings made of whole typed words.
-    plain_forms = [f for f in full_forms if not f.joined]
-    given_only = [f for f in forms if f.family is None]
-    fetch = limit + 1
-
-    def run(qs: QuerySet[Patient]) -> None:
-        collector.add(_by_name(qs)[:fetch])
-
-    # 1. Exact and prefix: one index range per reading (exact matches sort first in it).
-    for form in full_forms:
-        condition = starts_with("family_norm", form.family or "")
-        if form.given:
-            condition &= starts_with("given_norm", form.given)
-        run(base.filter(condition))
-    if collector.count_within(MatchKind.PREFIX) >= fetch:
-        return
-    # A single word that is exactly a first name ("john"). In index order: sorting every
-    # John by last name would read them all, and a page of them asks for more words anyway.
-    for form in given_only:
-        collector.add(base.filter(given_norm=form.given).order_by("given_norm")[:fetch])
-    if collector.count_within(MatchKind.FIRST_NAME) >= fetch:
-        return
-
-    # 2. Sound-alikes: equality on the phonetic columns (patient_phonetic_idx).
-    for form in plain_forms:
-        family = form.family or ""
-        family_code = names.phonetic(family) if len(family) >= MIN_PHONETIC_LENGTH else ""
-        given_code = names.phonetic(form.given) if form.given else ""
-        given_matches = Q()
-        if form.given:
-            given_matches = starts_with("given_norm", form.given)
-            if len(form.given) >= MIN_PHONETIC_LENGTH:
-                given_matches |= Q(given_phonetic=given_code)
-        if family_code:
-            run(base.filter(Q(family_phonetic=family_code) & given_matches))
-        if form.given and len(form.given) >= MIN_PHONETIC_LENGTH:
-            run(base.filter(starts_with("family_norm", family), given_phonetic=given_code))
-    if collector.count_within(MatchKind.PHONETIC) >= fetch:
-        return
-
-    # 3. Typos: names one or two edits away, from the NameVariant index (one query).
-    words = {w for f in forms if not f.joined for w in (f.family, f.given) if w}
-    typos = typo_candidates(words)
-    for form in plain_forms:
-        family_typos = typos.get(form.family or "", set())
-        given_typos = typos.get(form.given or "", set()) if form.given else set()
-        if family_typos:
-            condition = Q(family_norm__in=family_typos)
-            if form.given:
-                condition &= (
-                    starts_with("given_norm", form.given)
-                    | Q(given_phonetic=names.phonetic(form.given))
-                    | Q(given_norm__in=given_typos)
-                )
-            run(base.filter(condition))
-        if given_typos:
-            run(
-                base.filter(
-                    starts_with("family_norm", form.family or "") & Q(given_norm__in=given_typos)
-                )
-            )
-    if collector.count_within(MatchKind.TYPO) >= fetch:
-        return
-
-    # 4. A single word the first name starts with, or nearly is: after every last-name match.
-    for form in given_only:
-        given = form.given or ""
-        condition = starts_with("given_norm", given)
-        if typos.get(given):
-            condition |= Q(given_norm__in=typos[given])
-        collector.add(base.filter(condition).order_by("given_norm")[:fetch])
-
-
 def search_patients(
     query: str | ParsedQuery, *, limit: int = DEFAULT_LIMIT, include_merged: bool = False
 ) -> SearchResult:
@@ -377,14 +296,26 @@ def search_patients(
         else:
             collector.add(cohort_list, kind=MatchKind.EXACT)
     elif parsed.name_forms:
-        _name_stages(parsed, include_merged, limit, collector)
+        run_name_stages(
+            parsed,
+            include_merged=include_merged,
+            fetch_size=limit + 1,
+            add=collector.add,
+            count_within=collector.count_within,
+            stage_kinds=(
+                MatchKind.PREFIX,
+                MatchKind.FIRST_NAME,
+                MatchKind.PHONETIC,
+                MatchKind.TYPO,
+            ),
+        )
     elif parsed.birth_year:
         year_qs = _by_name(_with_birth_filters(_base(include_merged), parsed))
         collector.add(year_qs[: limit + 1], kind=MatchKind.EXACT)
 
     ordered = collector.ordered()
     hits = []
-    for patient, kind in ordered[:limit]:
+    for patient, kind in _load(ordered[:limit]):
         if kind is MatchKind.IDENTIFIER:
             matched = _identifier_matched(patient, parsed, notes)
         elif not parsed.name_forms:
@@ -412,6 +343,9 @@ def patient_search(
     result = search_patients(query, limit=limit, include_merged=include_merged)
     if result.hits:
         audit_patients_shown(
-            patient_ids=[h.patient.pk for h in result.hits], view=view, actor=actor
+            patient_ids=[h.patient.pk for h in result.hits],
+            patient_refs={h.patient.pk: h.patient.mrn for h in result.hits},
+            view=view,
+            actor=actor,
         )
     return result

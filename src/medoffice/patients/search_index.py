@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import jellyfish
-from django.db import transaction
+from django.db import connection, transaction
 
 from medoffice.patients.models import NameVariant, Patient
 
@@ -61,19 +61,30 @@ def typo_candidates(words: Iterable[str]) -> dict[str, set[str]]:
     """For each word, the known names within a typo of it (not the word itself).
 
     One indexed query for all the words: variant IN (...), on the (variant, name) index.
+    Plain SQL: it runs on every key stroke of the live search.
     """
-    words = {w for w in words if w and MIN_TYPO_LENGTH <= len(w) <= MAX_TYPO_LENGTH}
-    if not words:
+    wanted = {
+        w: query_variants(w)
+        for w in set(words)
+        if w and MIN_TYPO_LENGTH <= len(w) <= MAX_TYPO_LENGTH
+    }
+    if not wanted:
         return {}
-    wanted = {w: query_variants(w) for w in words}
-    all_variants = set().union(*wanted.values())
-    pairs = NameVariant.objects.filter(variant__in=all_variants).values_list("variant", "name")
+    variants = sorted(set().union(*wanted.values()))
+    table = connection.ops.quote_name(NameVariant._meta.db_table)
+    marks = ", ".join(["%s"] * len(variants))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT variant, name FROM {table} WHERE variant IN ({marks})",  # noqa: S608
+            variants,
+        )
+        pairs = cursor.fetchall()
     names_by_variant: dict[str, set[str]] = {}
     for variant, name in pairs:
         names_by_variant.setdefault(variant, set()).add(name)
     found: dict[str, set[str]] = {}
-    for word, variants in wanted.items():
-        candidates = set().union(*(names_by_variant.get(v, set()) for v in variants))
+    for word, mine in wanted.items():
+        candidates = set().union(*(names_by_variant.get(v, set()) for v in mine))
         confirmed = {n for n in candidates if n != word and is_typo_of(word, n)}
         if confirmed:
             found[word] = confirmed

@@ -70,10 +70,15 @@ def _may_merge(request: AuthedRequest) -> bool:
 def duplicates(request: AuthedRequest) -> HttpResponse:
     pairs = duplicate_pairs(WORKLIST_LIMIT)
     waiting = list(merging.merges_waiting()[:50])
-    shown = [p.pk for pair in pairs for p in (pair.first, pair.second)]
-    shown += [pid for m in waiting for pid in (m.source_id, m.target_id)]
+    shown = {p.pk: p.mrn for pair in pairs for p in (pair.first, pair.second)}
+    shown |= {p.pk: p.mrn for m in waiting for p in (m.source, m.target)}
     if shown:
-        audit_patients_shown(patient_ids=shown, view="duplicate_worklist", actor=request.user)
+        audit_patients_shown(
+            patient_ids=list(shown),
+            patient_refs=shown,
+            view="duplicate_worklist",
+            actor=request.user,
+        )
     today = timezone.localdate()
     return render(
         request,
@@ -169,6 +174,15 @@ def _plan_context(request: AuthedRequest, source: Patient, target: Patient) -> d
     }
 
 
+def _audit_pair_shown(request: AuthedRequest, source: Patient, target: Patient, view: str) -> None:
+    audit_patients_shown(
+        patient_ids=[source.pk, target.pk],
+        patient_refs={source.pk: source.mrn, target.pk: target.mrn},
+        view=view,
+        actor=request.user,
+    )
+
+
 def _int_param(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
@@ -207,7 +221,7 @@ def merge_new(request: AuthedRequest) -> HttpResponse:
         source_id = Patient.objects.get(mrn=pick.cleaned_data["source_mrn"].strip()).pk
         target_id = Patient.objects.get(mrn=pick.cleaned_data["target_mrn"].strip()).pk
     source, target = _load_pair(request.user, source_id, target_id)
-    audit_patients_shown(patient_ids=[source.pk, target.pk], view="merge_new", actor=request.user)
+    _audit_pair_shown(request, source, target, "merge_new")
     form = ProposeForm(initial={"source": source.pk, "target": target.pk})
     return render(
         request, "patients/merge_new.html", {**_plan_context(request, source, target), "form": form}
@@ -224,9 +238,7 @@ def merge_review(request: AuthedRequest, merge_id: int) -> HttpResponse:
         PatientMerge.objects.select_related("proposed_by", "decided_by"), pk=merge_id
     )
     source, target = _load_pair(request.user, proposal.source_id, proposal.target_id)
-    audit_patients_shown(
-        patient_ids=[source.pk, target.pk], view="merge_review", actor=request.user
-    )
+    _audit_pair_shown(request, source, target, "merge_review")
     context = _plan_context(request, source, target)
     context.update(
         {
