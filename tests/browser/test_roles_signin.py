@@ -33,14 +33,21 @@ pytestmark = pytest.mark.browser
 # the matrix, so a change to the matrix or to a registration shows up here).
 EXPECTED_NAV = {
     "admin": ["Home", "Jobs", "System admin"],
-    "manager": ["Home", "Audit log", "Jobs"],
-    "frontdesk": ["Home", "Jobs"],
-    "biller": ["Home", "Jobs"],
-    "clinician": ["Home", "Jobs"],
-    "nurse": ["Home", "Jobs"],
+    "manager": ["Home", "Patients", "Records audit", "Payers", "Audit log", "Jobs"],
+    "frontdesk": ["Home", "Patients", "New patient", "Jobs"],
+    "biller": ["Home", "Patients", "Payers", "Jobs"],
+    "clinician": ["Home", "Patients", "Records audit", "Jobs"],
+    "nurse": ["Home", "Patients", "Records audit", "Jobs"],
     "purchasing": ["Home", "Jobs"],
     "hr": ["Home", "Jobs"],
-    "compliance": ["Home", "Audit log", "Emergency access", "Jobs"],
+    "compliance": [
+        "Home",
+        "Patients",
+        "Records audit",
+        "Audit log",
+        "Emergency access",
+        "Jobs",
+    ],
 }
 ALL_NAV = {label for labels in EXPECTED_NAV.values() for label in labels}
 PHONE_ROLES = {"frontdesk", "compliance"}

@@ -116,8 +116,21 @@ class PatientForm(forms.ModelForm):
             "state": forms.TextInput(attrs={"maxlength": 2, "autocapitalize": "characters"}),
         }
         labels = {
+            "birth_date": "Date of birth",
+            "sex_at_birth": "Sex assigned at birth",
+            "interpreter_needed": "Needs an interpreter",
+            "phone_mobile": "Mobile phone",
+            "phone_home": "Home phone",
+            "phone_work": "Work phone",
+            "email": "E-mail",
+            "preferred_contact": "Preferred contact method",
             "consent_to_text": "Agrees to text messages",
             "consent_to_email": "Agrees to e-mail",
+            "address_line1": "Street address",
+            "address_line2": "Apartment, suite, etc.",
+            "postal_code": "ZIP code",
+            "home_location": "Home clinic",
+            "deceased_date": "Date of death",
         }
         help_texts = {"deceased_date": "Required when the status is deceased."}
 
@@ -235,6 +248,18 @@ class CoverageForm(forms.ModelForm):
             "end_date": date_input(),
             "subscriber_birth_date": date_input(),
         }
+        labels = {
+            "member_id": "Member id",
+            "copay": "Copay ($)",
+            "subscriber_family_name": "Subscriber's last name",
+            "subscriber_given_name": "Subscriber's first name",
+            "subscriber_birth_date": "Subscriber's date of birth",
+            "subscriber_sex": "Subscriber's sex",
+            "subscriber_address_line1": "Subscriber's street address",
+            "subscriber_city": "Subscriber's city",
+            "subscriber_state": "Subscriber's state",
+            "subscriber_postal_code": "Subscriber's ZIP code",
+        }
         help_texts = {
             "relationship": "When it is not Self, give the subscriber's name and date of birth.",
             "end_date": "Leave empty while the coverage lasts.",
@@ -316,6 +341,8 @@ class ConsentForm(forms.ModelForm):
         fields = ["kind", "signed_on", "expires_on", "release_to", "release_scope"]
         widgets = {"signed_on": date_input(), "expires_on": date_input()}
         labels = {
+            "signed_on": "Signed on",
+            "expires_on": "Expires on",
             "release_to": "Release to (release of information)",
             "release_scope": "What may be released",
         }
