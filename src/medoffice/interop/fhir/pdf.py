@@ -57,6 +57,15 @@ def _section(
     story.append(Spacer(1, 6))
 
 
+# UCUM codes as people write them.
+UNIT_LABELS = {"mm[Hg]": "mm Hg", "Cel": "°C", "{score}": "/ 10", "/min": "/min", "kg/m2": "kg/m²"}
+
+
+def _measure(value: Any, unit: str) -> str:
+    number = format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
+    return f"{number} {UNIT_LABELS.get(unit, unit)}".strip()
+
+
 def _local(value: Any) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
@@ -200,7 +209,7 @@ def record_pdf(record: Any) -> bytes:
         f"Recent vital signs (last {RECENT})",
         ["Taken", "Measurement", "Value"],
         [
-            [_local(v.taken_at), v.get_kind_display(), f"{v.value} {v.unit}"]
+            [_local(v.taken_at), v.get_kind_display(), _measure(v.value, v.unit)]
             for v in record.vitals[:RECENT]
         ],
         [1.8, 3.2, 2.3],
