@@ -37,6 +37,8 @@ def _filtered(source: Source, user: Any, search: s.SearchRequest) -> QuerySet | 
     if hidden is not None and hidden[1] is None:
         return None
     queryset = source.queryset()
+    if source.unlisted is not None:
+        queryset = queryset.exclude(source.unlisted)
     if hidden is not None:
         queryset = queryset.exclude(hidden[1])
     condition = Q()

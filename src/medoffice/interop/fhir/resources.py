@@ -47,6 +47,8 @@ class Source:
     # Rows that need one more capability than the type's rule: (capability, a function giving
     # the Q of those rows, or None for the whole table).
     restricted: tuple[Capability, Callable[[], Q] | None] | None = None
+    # Rows searches leave out (still readable by id), e.g. records merged into another.
+    unlisted: Q | None = None
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ PATIENT = ResourceType(
     (
         Source(
             "",
-            lambda: _patients().exclude(status="merged"),
+            _patients,
             lambda p, ctx: patient_to_fhir(p),
             {
                 "identifier": s.patient_identifier_handler(),
@@ -130,6 +132,7 @@ PATIENT = ResourceType(
             },
             ("family_norm", "given_norm", "pk"),
             patient_path="",
+            unlisted=Q(status="merged"),  # a read answers with a replaced-by link instead
         ),
     ),
     writable=True,

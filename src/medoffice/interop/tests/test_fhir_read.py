@@ -286,3 +286,15 @@ def test_observation_search_query_count_is_flat(record, token_client):
     with CaptureQueriesContext(connection) as queries:
         client.get("/fhir/r4/Observation")
     assert len(queries.captured_queries) <= 14
+
+
+def test_merged_records_are_not_listed_but_read_with_a_replaced_by_link(db, clinician):
+    survivor = make_patient("Merge", "Kept")
+    duplicate = make_patient("Merge", "Gone", status="merged", merged_into=survivor)
+    assert ids(search(clinician, "Patient?family=merge")) == [str(survivor.pk)]
+    resource = fhir_json(clinician.get(f"/fhir/r4/Patient/{duplicate.pk}"))
+    assert_valid_fhir(resource)
+    assert resource["active"] is False
+    assert resource["link"] == [
+        {"other": {"reference": f"Patient/{survivor.pk}"}, "type": "replaced-by"}
+    ]
