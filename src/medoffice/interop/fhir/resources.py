@@ -215,6 +215,21 @@ LOCATION = ResourceType(
     ),
 )
 
+
+def _member_id_handler(repeats: list[list[str]], modifier: str) -> Any:
+    """Member ids compare as the registry's search does: letters and digits, upper case."""
+    from medoffice.patients.names import member_id_key
+
+    def one(value: str) -> Any:
+        system, sep, code = value.rpartition("|")
+        if sep and system and system != "urn:medoffice:coverage-member-id":
+            return s.NO_MATCH
+        key = member_id_key(code)
+        return Q(member_id_norm=key) if key else s.NO_MATCH
+
+    return s.and_of_ors(repeats, one)
+
+
 COVERAGE = ResourceType(
     "Coverage",
     cap_rule(Capability.COVERAGE),
@@ -227,7 +242,7 @@ COVERAGE = ResourceType(
             {
                 **_patient_params(),
                 "beneficiary": s.patient_handler("patient_id"),
-                "identifier": s.code_handler("member_id", "urn:medoffice:coverage-member-id"),
+                "identifier": _member_id_handler,
             },
             ("priority", "-effective_date", "pk"),
         ),
@@ -361,7 +376,7 @@ def _vital_code(repeats: list[list[str]], modifier: str) -> Any:
         kind = _VITAL_KIND_BY_LOINC.get(code)
         return Q(kind=kind) if kind else s.NO_MATCH
 
-    return s._and_of_ors(repeats, one)
+    return s.and_of_ors(repeats, one)
 
 
 OBSERVATION = ResourceType(

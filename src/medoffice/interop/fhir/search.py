@@ -82,7 +82,7 @@ def parse_search(query: QueryDict, supported: Iterable[str], type_name: str) -> 
     return search
 
 
-def _and_of_ors(repeats: list[list[str]], one: Callable[[str], Any]) -> Any:
+def and_of_ors(repeats: list[list[str]], one: Callable[[str], Any]) -> Any:
     """AND over repetitions, OR over comma-separated values; NO_MATCH when nothing can match."""
     result = Q()
     for values in repeats:
@@ -114,7 +114,7 @@ def id_handler(prefix: str) -> Handler:
         pk = split_id(value, prefix)
         return Q(pk=pk) if pk is not None else NO_MATCH
 
-    return lambda repeats, modifier: _and_of_ors(repeats, one)
+    return lambda repeats, modifier: and_of_ors(repeats, one)
 
 
 def parse_patient_reference(value: str) -> int:
@@ -129,7 +129,7 @@ def parse_patient_reference(value: str) -> int:
 
 
 def patient_handler(field_name: str) -> Handler:
-    return lambda repeats, modifier: _and_of_ors(
+    return lambda repeats, modifier: and_of_ors(
         repeats, lambda v: Q(**{field_name: parse_patient_reference(v)})
     )
 
@@ -141,7 +141,7 @@ def constant_token_handler(accepted: set[str]) -> Handler:
         code = value.rsplit("|", 1)[-1]
         return Q() if code in accepted else NO_MATCH
 
-    return lambda repeats, modifier: _and_of_ors(repeats, one)
+    return lambda repeats, modifier: and_of_ors(repeats, one)
 
 
 def choice_token_handler(field_name: str, mapping: dict[str, str]) -> Handler:
@@ -151,7 +151,7 @@ def choice_token_handler(field_name: str, mapping: dict[str, str]) -> Handler:
         code = value.rsplit("|", 1)[-1]
         return Q(**{field_name: mapping[code]}) if code in mapping else NO_MATCH
 
-    return lambda repeats, modifier: _and_of_ors(repeats, one)
+    return lambda repeats, modifier: and_of_ors(repeats, one)
 
 
 def code_handler(field_name: str, system: str) -> Handler:
@@ -161,7 +161,7 @@ def code_handler(field_name: str, system: str) -> Handler:
             return NO_MATCH
         return Q(**{field_name: code})
 
-    return lambda repeats, modifier: _and_of_ors(repeats, one)
+    return lambda repeats, modifier: and_of_ors(repeats, one)
 
 
 # --- Strings ---------------------------------------------------------------------------------
@@ -185,7 +185,7 @@ def folded_name_handler(*field_names: str) -> Handler:
             q = prefix_range(f, folded) if i == 0 else q | prefix_range(f, folded)
         return q
 
-    return lambda repeats, modifier: _and_of_ors(repeats, one)
+    return lambda repeats, modifier: and_of_ors(repeats, one)
 
 
 def text_handler(*field_names: str) -> Handler:
@@ -201,7 +201,7 @@ def text_handler(*field_names: str) -> Handler:
                 q = part if i == 0 else q | part
             return q
 
-        return _and_of_ors(repeats, one)
+        return and_of_ors(repeats, one)
 
     return handler
 
@@ -223,7 +223,7 @@ def patient_identifier_handler() -> Handler:
             return Q(Exists(others.filter(system=system)))
         return Q(mrn=code) | Q(Exists(others))
 
-    return lambda repeats, modifier: _and_of_ors(repeats, one)
+    return lambda repeats, modifier: and_of_ors(repeats, one)
 
 
 # --- Dates -----------------------------------------------------------------------------------
@@ -314,7 +314,7 @@ def date_handler(field_name: str, *, is_date: bool) -> Handler:
             return _interval_q(field_name, prefix, low, high)
         return _interval_q(field_name, prefix, start, end)
 
-    return lambda repeats, modifier: _and_of_ors(repeats, one)
+    return lambda repeats, modifier: and_of_ors(repeats, one)
 
 
 # --- The searchset ---------------------------------------------------------------------------

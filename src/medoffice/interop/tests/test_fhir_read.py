@@ -167,6 +167,7 @@ def test_clinical_searches_by_patient_and_date(record, clinician):
     assert search(clinician, "Condition?onset-date=2020-05")["total"] == 1  # the problem
     assert search(clinician, f"Coverage?patient={patient.pk}")["total"] == 1
     assert search(clinician, "Coverage?identifier=M123")["total"] == 1
+    assert search(clinician, "Coverage?identifier=m-12 3")["total"] == 1  # as the registry compares
     assert search(clinician, f"DocumentReference?patient={patient.pk}")["total"] == 2
 
 
