@@ -130,6 +130,7 @@ def test_pagination(db, clinician, as_role):
     _, client = as_role("manager")
     first = client.get("/chart/records-audit/").content.decode()
     second = client.get("/chart/records-audit/?no_diagnosis_page=2").content.decode()
+
     def section(page):
         return page.split('id="no_diagnosis"')[1].split("</section>")[0]
 
