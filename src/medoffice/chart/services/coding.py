@@ -63,6 +63,13 @@ def _rerank(encounter: Encounter, ordered_ids: Sequence[int]) -> None:
             EncounterProcedure.objects.filter(pk=proc.pk).update(diagnosis_pointers=pointers)
 
 
+def _lock(encounter: Encounter) -> None:
+    """Serialize coding changes of one encounter (ranks are renumbered as a whole).
+
+    PostgreSQL locks the encounter's row; SQLite's write transactions are serialized anyway."""
+    list(Encounter.objects.select_for_update().filter(pk=encounter.pk).values_list("pk"))
+
+
 def _ordered_ids(encounter: Encounter) -> list[int]:
     return list(
         EncounterDiagnosis.objects.filter(encounter=encounter)
@@ -78,6 +85,7 @@ def diagnosis_add(
     check_coding_edit(actor, encounter.patient_id)
     found = validate_icd10(code)
     with transaction.atomic():
+        _lock(encounter)
         ids = _ordered_ids(encounter)
         if len(ids) >= MAX_DIAGNOSES:
             raise ValidationError(
@@ -115,6 +123,7 @@ def diagnosis_move(*, actor: Any, diagnosis: EncounterDiagnosis, rank: int) -> N
     encounter = diagnosis.encounter
     check_coding_edit(actor, encounter.patient_id)
     with transaction.atomic():
+        _lock(encounter)
         ids = _ordered_ids(encounter)
         if not 1 <= rank <= len(ids):
             raise ValidationError({"rank": f"Choose a rank from 1 to {len(ids)}."})
@@ -135,6 +144,7 @@ def diagnosis_remove(*, actor: Any, diagnosis: EncounterDiagnosis) -> None:
     encounter = diagnosis.encounter
     check_coding_edit(actor, encounter.patient_id)
     with transaction.atomic():
+        _lock(encounter)
         rank = EncounterDiagnosis.objects.filter(pk=diagnosis.pk).values_list("rank", flat=True)
         current_rank = rank.first()
         if current_rank is None:
@@ -193,6 +203,7 @@ def procedure_add(
     )
     procedure.full_clean()
     with transaction.atomic():
+        _lock(encounter)
         ranks = set(
             EncounterDiagnosis.objects.filter(encounter=encounter).values_list("rank", flat=True)
         )
