@@ -25,10 +25,7 @@ from medoffice.interop.fhir.resources import (
 
 
 def request_context(request: HttpRequest) -> Context:
-    from medoffice.organization.models import Practice
-
-    practice_id = Practice.objects.order_by("pk").values_list("pk", flat=True).first()
-    return Context(base_url=request.build_absolute_uri("/"), practice_id=practice_id)
+    return Context(base_url=request.build_absolute_uri("/"))
 
 
 def _filtered(source: Source, user: Any, search: s.SearchRequest) -> QuerySet | None:

@@ -7,6 +7,7 @@ carry a prefix ("vital-12", "lab-7") so they stay unique.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,10 +28,17 @@ def cap_rule(capability: Capability) -> AccessRule:
     return AccessRule("capability", capability, Need.VIEW)
 
 
-@dataclass(frozen=True)
 class Context:
-    base_url: str
-    practice_id: int | None
+    """What mappers need from the request; the practice is looked up only if one asks."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    @functools.cached_property
+    def practice_id(self) -> int | None:
+        from medoffice.organization.models import Practice
+
+        return Practice.objects.order_by("pk").values_list("pk", flat=True).first()
 
 
 @dataclass(frozen=True)

@@ -278,7 +278,7 @@ def test_patient_search_query_count_does_not_grow_with_the_page(db, token_client
     with CaptureQueriesContext(connection) as many:
         assert client.get("/fhir/r4/Patient?family=counted").status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries)
-    assert len(few.captured_queries) <= 14, [q["sql"] for q in few.captured_queries]
+    assert len(few.captured_queries) <= 12, [q["sql"] for q in few.captured_queries]
 
 
 def test_observation_search_query_count_is_flat(record, token_client):
