@@ -78,3 +78,46 @@ def test_front_desk_finds_a_misspelled_name_and_opens_the_record(page, new_page,
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px phone"
     screenshot(phone, "patient-search-phone")
+
+
+def test_front_desk_merges_a_duplicate_from_the_worklist(page, screenshot):
+    from medoffice.chart.models import Encounter
+    from medoffice.patients.models import Patient
+    from medoffice.patients.tests.search_support import add_coverage
+
+    persona("frontdesk")
+    kept = make_patient("Smith", "John", "1980-03-04", phone_mobile="518-555-0142")
+    duplicate = make_patient("Smyth", "Jon", "1980-03-04", email="jon@example.test")
+    add_coverage(duplicate, "XK9-123456")
+    Encounter.objects.create(patient=duplicate, start="2024-05-06T10:00:00-04:00")
+
+    open_sign_in(page)
+    sign_in(page, "frontdesk")
+    page.goto("/patients/duplicates/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Possible duplicate records")
+    pair = page.locator("#duplicate-pairs tbody tr")
+    expect(pair).to_have_count(1)
+    expect(pair).to_contain_text("similar name and same date of birth")
+    check_accessibility_basics(page)
+    screenshot(page, "patient-duplicates")
+
+    with page.expect_navigation():
+        pair.get_by_role("link", name="Review merge").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Propose a merge")
+    moves = page.locator("#merge-moves")
+    expect(moves).to_contain_text("Coverages")
+    expect(moves).to_contain_text("Encounters")
+    page.get_by_label("Why these are the same person").fill("Same person, registered twice")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Propose this merge").click()
+    expect(page.locator(".merge-status")).to_contain_text("Waiting for review")
+    screenshot(page, "patient-merge-review")
+
+    page.once("dialog", lambda dialog: dialog.accept())  # "Merge ... now?"
+    with page.expect_navigation():
+        page.get_by_role("button", name="Run the merge").click()
+    expect(page.locator(".merge-status")).to_contain_text("Merged")
+    expect(page.locator("#merge-result")).to_contain_text("Encounters")
+    screenshot(page, "patient-merge-done")
+    assert Patient.objects.get(pk=duplicate.pk).merged_into_id == kept.pk
+    assert Encounter.objects.get().patient_id == kept.pk

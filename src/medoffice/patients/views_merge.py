@@ -247,6 +247,10 @@ def merge_review(request: AuthedRequest, merge_id: int) -> HttpResponse:
             "may_merge": _may_merge(request),
             "same_person_proposed": proposal.proposed_by_id == request.user.pk,
             "summary": proposal.moved or {},
+            "fields_copied": [
+                str(Patient._meta.get_field(name).verbose_name)
+                for name in (proposal.moved or {}).get("fields_copied", [])
+            ],
         }
     )
     return render(request, "patients/merge_review.html", context)
