@@ -319,3 +319,31 @@ def test_without_a_practice_outside_facilities_are_skipped(db):
         == 1
     )
     assert Encounter.objects.filter(location__isnull=True).count() == 6
+
+
+def test_references_by_identifier_to_another_file_of_the_same_import(practice, tmp_path):
+    """Newer Synthea writes practitioners to their own file and refers to them by NPI."""
+    npi = "http://hl7.org/fhir/sid/us-npi"
+    patient_bundle = load(BUSTER)
+    practitioner = next(
+        e for e in patient_bundle["entry"] if e["resource"]["resourceType"] == "Practitioner"
+    )
+    patient_bundle["entry"].remove(practitioner)
+    practitioner["resource"]["identifier"] = [{"system": npi, "value": "9999949999"}]
+    for entry in patient_bundle["entry"]:
+        text = json.dumps(entry["resource"]).replace(
+            practitioner["fullUrl"], f"Practitioner?identifier={npi}|9999949999"
+        )
+        entry["resource"] = json.loads(text)
+    write(tmp_path, "Buster.json", patient_bundle)  # sorts before the practitioners' file
+    write(
+        tmp_path,
+        "practitionerInformation.json",
+        {"resourceType": "Bundle", "type": "batch", "entry": [practitioner]},
+    )
+    report = import_paths([tmp_path])
+    assert [f.status for f in report.files] == ["imported", "imported"], report.summary_lines()
+    provider = Encounter.objects.filter(provider__isnull=False).first().provider
+    assert not provider.is_active and provider.username.startswith("ext-")
+    again = import_paths([tmp_path])
+    assert all(e.outcome == "skipped" for f in again.files for e in f.entries)

@@ -80,6 +80,9 @@ class FileResult:
     message: str = ""
     entries: list[EntryOutcome] = field(default_factory=list)
     patients: list[str] = field(default_factory=list)  # MRNs created
+    # Rejected only for references to what is not imported (yet): worth one more try after
+    # the other files (Synthea writes practitioners and hospitals to files of their own).
+    unresolved: bool = False
 
 
 @dataclass
@@ -189,7 +192,8 @@ def import_bundle_data(data: Any, name: str) -> FileResult:
         problems = index.unresolved()
         if problems:
             more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-            raise BundleRejected("unknown reference: " + "; ".join(problems[:3]) + more)
+            message = "unknown reference: " + "; ".join(problems[:3]) + more
+            return FileResult(name, "rejected", message, unresolved=True)
         with transaction.atomic():
             state = ImportState(index, _practice())
             outcomes = _import_entries(state, entries)
@@ -234,9 +238,16 @@ def import_paths(
     paths: Iterable[str | Path], *, progress: Callable[[FileResult], None] | None = None
 ) -> ImportReport:
     report = ImportReport()
+    waiting: list[tuple[int, Path]] = []
     for path in bundle_files(paths):
         result = import_bundle_file(path)
+        if result.unresolved:
+            waiting.append((len(report.files), path))
         report.files.append(result)
         if progress is not None:
             progress(result)
+    # Files that referred to what other files hold: try once more, now that those are in.
+    if any(result.status == "imported" for result in report.files):
+        for position, path in waiting:
+            report.files[position] = import_bundle_file(path)
     return report
