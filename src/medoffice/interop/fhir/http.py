@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
@@ -26,6 +28,7 @@ from medoffice.core.permissions import Capability, Need, roles_allow, roles_may_
 from medoffice.interop.fhir.constants import FHIR_JSON
 
 MAX_BODY_BYTES = 1_000_000
+logger = logging.getLogger(__name__)
 
 
 class FhirError(Exception):
@@ -169,6 +172,16 @@ def fhir_view(rule: AccessRule) -> Callable[[Callable[..., HttpResponse]], Calla
                 return response
             except AccessDenied as exc:
                 return error_response(403, exc.message, code="forbidden")
+            except Exception:
+                if settings.DEBUG:
+                    raise
+                # A FHIR client reads OperationOutcomes, not the HTML error page; the
+                # traceback still goes to the log, under the request id the client sees.
+                logger.exception("FHIR request failed: %s %s", request.method, request.path)
+                request_id = getattr(request, "request_id", "")
+                return error_response(
+                    500, f"Internal error; quote request id {request_id}.", code="exception"
+                )
 
         marked = csrf_exempt(wrapped)
         if rule.kind == "public":

@@ -299,3 +299,17 @@ def test_merged_records_are_not_listed_but_read_with_a_replaced_by_link(db, clin
     assert resource["link"] == [
         {"other": {"reference": f"Patient/{survivor.pk}"}, "type": "replaced-by"}
     ]
+
+
+def test_an_unexpected_failure_is_an_operation_outcome(record, clinician, monkeypatch):
+    from medoffice.interop.fhir import engine
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "run_search", broken)
+    response = clinician.get("/fhir/r4/Observation")
+    assert response.status_code == 500
+    outcome = fhir_json(response)
+    assert_valid_fhir(outcome)
+    assert "request id" in outcome["issue"][0]["diagnostics"]
