@@ -104,7 +104,40 @@ def test_clinician_charts_a_visit(page, new_page, screenshot):
     open_sign_in(phone)
     sign_in(phone, "clinician")
     expect(phone).to_have_url(path_is("/"))
-    expect(phone.locator("#panel-unsigned_notes")).to_be_visible()
+    expect(phone.locator("section[aria-labelledby=panel-todays_encounters]")).to_contain_text(
+        "Okafor"
+    )
     phone.goto(f"/chart/patients/{patient.pk}/")
     expect(phone.locator(".allergy-banner")).to_contain_text("No known allergies")
     screenshot(phone, "chart-phone")
+
+
+def test_manager_reads_the_records_audit(page, screenshot):
+    from medoffice.chart.models import Encounter
+
+    clinician = persona("clinician")
+    persona("manager")
+    patient = patient_register(
+        actor=persona("frontdesk"),
+        data={"family_name": "Nakamura", "given_name": "Ken", "birth_date": date(1958, 7, 9),
+              "sex_at_birth": "M"},
+    )  # fmt: skip
+    from django.utils import timezone
+
+    Encounter.objects.create(
+        patient=patient, provider=clinician, start=timezone.now(), status="finished"
+    )
+    open_sign_in(page)
+    sign_in(page, "manager")
+    expect(page.locator("section[aria-labelledby=panel-records_audit]")).to_contain_text(
+        "Finished visits without a diagnosis"
+    )
+    with page.expect_navigation():
+        page.get_by_role("navigation", name="Main").get_by_role(
+            "link", name="Records audit"
+        ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Records audit")
+    expect(page.locator("#count-no_diagnosis")).to_have_text("1")
+    expect(page.locator("#no_diagnosis")).to_contain_text("Nakamura, Ken")
+    expect(page.locator("#consents")).to_contain_text("Consent to treat: missing")
+    screenshot(page, "records-audit-desktop")
