@@ -53,22 +53,32 @@ def prefix_upper_bound(prefix: str) -> str | None:
     return trimmed[:-1] + chr(ord(trimmed[-1]) + 1)
 
 
-def starts_with(column: str, prefix: str) -> Cond:
+def _column(column: str, driving: bool) -> str:
+    """The column as SQL. A condition that only narrows what another index found is written
+    `+column` on SQLite, which keeps the planner off that column's own index: without it
+    SQLite may read every "Jason" (patient_given_idx) to find the few named Jennifer Jason."""
+    quoted = _q(column)
+    return quoted if driving or connection.vendor != "sqlite" else f"+{quoted}"
+
+
+def starts_with(column: str, prefix: str, *, driving: bool = True) -> Cond:
     """column starts with prefix, as an index range (never LIKE, which PostgreSQL's default
     collation and SQLite's case-insensitive LIKE cannot serve from a plain index)."""
+    col = _column(column, driving)
     upper = prefix_upper_bound(prefix)
     if upper is None:
-        return Cond(f"{_q(column)} >= %s", [prefix])
-    return Cond(f"{_q(column)} >= %s AND {_q(column)} < %s", [prefix, upper])
+        return Cond(f"{col} >= %s", [prefix])
+    return Cond(f"{col} >= %s AND {col} < %s", [prefix, upper])
 
 
-def equals(column: str, value: str) -> Cond:
-    return Cond(f"{_q(column)} = %s", [value])
+def equals(column: str, value: str, *, driving: bool = True) -> Cond:
+    return Cond(f"{_column(column, driving)} = %s", [value])
 
 
-def one_of(column: str, values: Iterable[str]) -> Cond:
+def one_of(column: str, values: Iterable[str], *, driving: bool = True) -> Cond:
     values = sorted(set(values))
-    return Cond(f"{_q(column)} IN ({', '.join(['%s'] * len(values))})", values)
+    marks = ", ".join(["%s"] * len(values))
+    return Cond(f"{_column(column, driving)} IN ({marks})", values)
 
 
 def all_of(*conds: Cond | None) -> Cond:
@@ -82,8 +92,11 @@ def any_of(*conds: Cond | None) -> Cond:
 
 
 BY_NAME = "family_norm, given_norm, id"
-# First-name queries keep index order: sorting every "John" by last name would read them all.
+# Queries on a column many patients share keep that index's order, so they stop after a page
+# of rows: sorting every "John", or every last name that sounds like Smith, by name would
+# read them all. The page is sorted by rank and name afterwards anyway.
 BY_GIVEN = "given_norm"
+BY_SOUND = "family_phonetic, given_phonetic"
 
 
 def fetch(where: Cond, order: str, limit: int) -> list[Candidate]:
@@ -135,7 +148,7 @@ def run_name_stages(
 
     # 1. Exact and prefix: one index range per reading (exact matches sort first in it).
     for form in full_forms:
-        given = starts_with("given_norm", form.given) if form.given else None
+        given = starts_with("given_norm", form.given, driving=False) if form.given else None
         run(all_of(starts_with("family_norm", form.family or ""), given))
     if count_within(prefix_kind) >= fetch_size:
         return
@@ -165,36 +178,39 @@ def run_name_stages(
         run(any_of(starts_with("given_norm", given), near), BY_GIVEN)
 
 
-def _phonetic_stage(form: NameForm, run: Callable[[Cond], None]) -> None:
+def _phonetic_stage(form: NameForm, run: Callable[[Cond, str], None]) -> None:
     family = form.family or ""
+    if len(family) < MIN_PHONETIC_LENGTH:
+        return
+    family_sound = equals("family_phonetic", names.phonetic(family))
     given = form.given or ""
-    given_sounds = len(given) >= MIN_PHONETIC_LENGTH
-    given_code = names.phonetic(given) if given_sounds else ""
-    if len(family) >= MIN_PHONETIC_LENGTH:
-        given_cond = None
-        if given:
-            given_cond = any_of(
-                starts_with("given_norm", given),
-                equals("given_phonetic", given_code) if given_sounds else None,
-            )
-        run(all_of(equals("family_phonetic", names.phonetic(family)), given_cond))
-    if given_sounds:  # "smith jon" finds John Smith
-        run(all_of(starts_with("family_norm", family), equals("given_phonetic", given_code)))
+    if not given:
+        run(family_sound, BY_SOUND)
+        return
+    if len(given) >= MIN_PHONETIC_LENGTH:
+        # Both names sound alike ("smyth jon" is John Smith): both columns of the index.
+        run(all_of(family_sound, equals("given_phonetic", names.phonetic(given))), BY_SOUND)
+    # The last name sounds alike and the first name is still being typed ("smyth da").
+    run(all_of(family_sound, starts_with("given_norm", given, driving=False)), BY_SOUND)
 
 
-def _typo_stage(form: NameForm, typos: dict[str, set[str]], run: Callable[[Cond], None]) -> None:
+def _typo_stage(
+    form: NameForm, typos: dict[str, set[str]], run: Callable[[Cond, str], None]
+) -> None:
     family_typos = typos.get(form.family or "", set())
     given_typos = typos.get(form.given or "", set()) if form.given else set()
     if family_typos:
         given_cond = None
         if form.given:
             given_cond = any_of(
-                starts_with("given_norm", form.given),
-                equals("given_phonetic", names.phonetic(form.given)),
-                one_of("given_norm", given_typos) if given_typos else None,
+                starts_with("given_norm", form.given, driving=False),
+                equals("given_phonetic", names.phonetic(form.given), driving=False),
+                one_of("given_norm", given_typos, driving=False) if given_typos else None,
             )
-        run(all_of(one_of("family_norm", family_typos), given_cond))
+        run(all_of(one_of("family_norm", family_typos), given_cond), BY_NAME)
     if given_typos:  # "smith jhon"
-        run(
-            all_of(starts_with("family_norm", form.family or ""), one_of("given_norm", given_typos))
+        cond = all_of(
+            starts_with("family_norm", form.family or ""),
+            one_of("given_norm", given_typos, driving=False),
         )
+        run(cond, BY_NAME)
