@@ -3,7 +3,7 @@
 Rules:
 - A diagnosis is a valid, billable (complete) ICD-10-CM code; the description comes from the
   tabular list. Category codes such as E11 are refused here: a claim needs E11.9 or another leaf.
-  (Non-billable codes can still arrive through imports or a yearly code update; the records
+  (Non-billable codes can still arrive through imports, stored with billable=False; the records
   audit lists them.)
 - At most 12 diagnoses, ranked 1..12 without gaps; rank 1 is the primary diagnosis.
 - A procedure is an active code from the code table, 1-999 units, up to four two-character
