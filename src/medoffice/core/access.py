@@ -120,12 +120,13 @@ def patient_access(user: Any, capability: Capability, need: Need, patient_id: in
     """Check access to one patient's data; returns "role" or "emergency", or raises.
 
     Roles whose cell is BG get through only with an active emergency-access grant for this
-    patient (see audit.services.emergency_access_grant).
+    patient (see audit.services.emergency_access_grant), and only to read: an administrator or
+    compliance officer who opens a record in an emergency does not write to it.
     """
     roles = effective_roles(user)
     if roles_allow(roles, capability, need):
         return "role"
-    if roles_may_break_glass(roles, capability):
+    if roles_may_break_glass(roles, capability) and need is Need.VIEW:
         from medoffice.audit.selectors import emergency_access_active
 
         if emergency_access_active(user=user, patient_id=patient_id):

@@ -185,3 +185,14 @@ def test_verify_job_from_the_page(db, django_capture_on_commit_callbacks):
     assert response.status_code == 302
     job_page = client.get(response["Location"]).content.decode()
     assert "Done" in job_page and "&#x27;ok&#x27;: True" in job_page
+
+
+def test_emergency_access_is_read_only(db):
+    from medoffice.core.access import patient_access
+    from medoffice.core.permissions import Capability, Need
+
+    admin = persona("admin")
+    emergency_access_grant(actor=admin, patient_id=77, reason="Patient unresponsive in the lobby")
+    assert patient_access(admin, Capability.CHART, Need.VIEW, 77) == "emergency"
+    with pytest.raises(AccessDenied):
+        patient_access(admin, Capability.CHART, Need.EDIT, 77)

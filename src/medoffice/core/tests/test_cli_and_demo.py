@@ -15,7 +15,19 @@ from medoffice.accounts.models import User
 from medoffice.audit import chain
 
 
-def test_demo_small_is_deterministic_and_complete(db, capsys, monkeypatch):
+def _fingerprint() -> dict[str, object]:
+    from medoffice.chart.models import EncounterDiagnosis
+    from medoffice.patients.models import Patient
+
+    return {
+        "staff": sorted(User.objects.values_list("username", "first_name", "last_name")),
+        "patients": sorted(Patient.objects.values_list("family_name", "given_name", "birth_date")),
+        "diagnoses": sorted(EncounterDiagnosis.objects.values_list("code", flat=True)),
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_small_is_deterministic_and_complete(capsys, monkeypatch):
     monkeypatch.setenv("MEDOFFICE_DEMO_PASSWORD", "a fine demo password")
     call_command("demo", "--size", "small", "--seed", "7", "--quiet")
     users = {u.username: u for u in User.objects.all()}
@@ -25,20 +37,16 @@ def test_demo_small_is_deterministic_and_complete(db, capsys, monkeypatch):
         assert users[username].check_password("a fine demo password")
         assert users[username].locations.exists()
     assert users["admin"].is_staff and not users["manager"].is_staff
-    names = sorted(User.objects.values_list("first_name", "last_name"))
     call_command("demo_logins")
     out = capsys.readouterr().out
     assert "frontdesk" in out and "a fine demo password" in out
     assert chain.verify().ok
+    first = _fingerprint()
+    assert first["patients"] and first["diagnoses"]
     # Same seed, same practice.
-    User.objects.all().delete()
-    from medoffice.organization.models import Department, Location, Practice
-
-    Department.objects.all().delete()
-    Location.objects.all().delete()
-    Practice.objects.all().delete()
+    call_command("flush", "--no-input", verbosity=0)
     call_command("demo", "--size", "small", "--seed", "7", "--quiet")
-    assert sorted(User.objects.values_list("first_name", "last_name")) == names
+    assert _fingerprint() == first
 
 
 def test_demo_refuses_a_used_database_unless_if_empty(db, capsys, monkeypatch):
