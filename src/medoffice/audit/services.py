@@ -94,7 +94,11 @@ def audit_patients_shown(
     A page that has the MRNs at hand passes them (patient id -> MRN) and saves a look-up
     per patient shown.
     """
-    refs = patient_refs or {}
+    ids = list(dict.fromkeys(patient_ids))
+    refs = dict(patient_refs or {})
+    missing = [pid for pid in ids if pid not in refs]
+    if missing:
+        refs.update(registry.patient_refs(missing))
     return audit_record_many(
         {
             "action": AuditAction.VIEW_LIST,
@@ -105,7 +109,7 @@ def audit_patients_shown(
             "patient_ref": refs.get(pid, ""),
             "details": {"view": view},
         }
-        for pid in dict.fromkeys(patient_ids)
+        for pid in ids
     )
 
 

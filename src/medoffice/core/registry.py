@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-# Returns a patient's chart number (MRN) for audit entries; the patients app registers it.
-_patient_ref_resolver: Callable[[int], str] | None = None
+# Returns patients' chart numbers (MRN) for audit entries, id -> MRN in one query; the patients
+# app registers it.
+_patient_refs_resolver: Callable[[list[int]], dict[int, str]] | None = None
 
 
-def register_patient_ref_resolver(resolver: Callable[[int], str]) -> None:
-    global _patient_ref_resolver
-    _patient_ref_resolver = resolver
+def register_patient_ref_resolver(resolver: Callable[[list[int]], dict[int, str]]) -> None:
+    global _patient_refs_resolver
+    _patient_refs_resolver = resolver
+
+
+def patient_refs(patient_ids: Iterable[int]) -> dict[int, str]:
+    ids = [pid for pid in patient_ids if pid is not None]
+    if not ids or _patient_refs_resolver is None:
+        return {}
+    return _patient_refs_resolver(ids)
 
 
 def patient_ref(patient_id: int | None) -> str:
-    if patient_id is None or _patient_ref_resolver is None:
+    if patient_id is None:
         return ""
-    return _patient_ref_resolver(patient_id)
+    return patient_refs([patient_id]).get(patient_id, "")

@@ -9,7 +9,7 @@ class PatientsConfig(AppConfig):
     def ready(self) -> None:
         from medoffice.core import registry
         from medoffice.patients import home_panels
-        from medoffice.patients.selectors import patient_mrn_for_audit
+        from medoffice.patients.selectors import patient_mrns_for_audit
 
-        registry.register_patient_ref_resolver(patient_mrn_for_audit)
+        registry.register_patient_ref_resolver(patient_mrns_for_audit)
         home_panels.register_all()
