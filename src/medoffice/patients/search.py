@@ -239,8 +239,13 @@ def _identifier_hits(
     if parsed.phones:
         condition |= Q(phone_digits__in=parsed.phones)
     if parsed.member_ids:
+        # Looked up first: "pk IN (subquery)" inside an OR makes PostgreSQL scan the table.
         members = Coverage.objects.filter(member_id_norm__in=parsed.member_ids)
-        condition |= Q(pk__in=members.values("patient_id"))
+        member_patients = list(members.values_list("patient_id", flat=True)[: limit * 4])
+        if member_patients:
+            condition |= Q(pk__in=member_patients)
+    if not condition:
+        return [], {}
     found = list(_by_name(_base(include_merged=True).filter(condition))[: limit * 4])
     notes: dict[int, str] = {}
     if include_merged:
@@ -310,7 +315,9 @@ def search_patients(
             ),
         )
     elif parsed.birth_year:
-        year_qs = _by_name(_with_birth_filters(_base(include_merged), parsed))
+        # In patient_dob_idx order, so it stops after a page: a year holds thousands.
+        year_qs = _with_birth_filters(_base(include_merged), parsed)
+        year_qs = year_qs.order_by("birth_date", "family_norm")
         collector.add(year_qs[: limit + 1], kind=MatchKind.EXACT)
 
     ordered = collector.ordered()
