@@ -27,13 +27,13 @@ _PHONE = re.compile(
 )
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _US_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
-_MEMBER_ID_CHARS = re.compile(r"[^A-Z0-9]")
 
 
 def normalize_member_id(value: str) -> str:
     """The form of an insurance member id that search compares: upper case, letters and digits
-    only ("xyz-123 456" -> "XYZ123456"). Coverage.member_id_norm holds this."""
-    return _MEMBER_ID_CHARS.sub("", (value or "").upper())[:50]
+    only ("xyz-123 456" -> "XYZ123456"). Coverage.member_id_norm holds this; it is the
+    registry's `names.member_id_key`, so the two can never disagree."""
+    return names.member_id_key(value)
 
 
 @dataclass(frozen=True)
