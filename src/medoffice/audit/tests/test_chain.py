@@ -24,6 +24,8 @@ def _raw(sql: str, params: list | None = None) -> None:
     """Tamper as someone with database access would: around the trigger on PostgreSQL."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Fire the deferred foreign-key checks first: ALTER TABLE refuses pending trigger events.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
         cursor.execute(sql, params or [])
         if connection.vendor == "postgresql":
