@@ -125,7 +125,7 @@ def create_patients(ctx: DemoContext) -> str:
             age = rng.choices(ages, age_weights)[0]
             birth = today - timedelta(days=age * 365 + rng.randrange(365))
             mobile = (
-                f"{rng.choice(['518', '838', '315', '607'])}-555-{rng.randrange(10000):04d}"
+                f"{rng.choice(['518', '838', '315', '607'])}-{rng.randrange(200, 1000)}-{rng.randrange(10000):04d}"
                 if rng.random() < 0.85
                 else ""
             )

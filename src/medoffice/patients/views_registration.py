@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from medoffice.core.access import requires, requires_patient, requires_role
@@ -13,6 +13,7 @@ from medoffice.core.http import AuthedRequest
 from medoffice.core.permissions import Capability, Need, RoleCode
 from medoffice.patients import selectors, services
 from medoffice.patients.forms import AlertForm, DuplicateConfirmForm, PatientForm
+from medoffice.patients.merge import resolve_merged
 from medoffice.patients.views_common import add_service_errors, is_htmx, render_form, to_patient
 
 
@@ -71,6 +72,10 @@ def patient_edit(request: AuthedRequest, patient_id: int) -> HttpResponse:
 
 @requires_patient(Capability.DEMOGRAPHICS)
 def patient_detail(request: AuthedRequest, patient_id: int) -> HttpResponse:
+    survivor = resolve_merged(patient_id)
+    if survivor != patient_id:
+        messages.info(request, "That record was merged into this one.")
+        return redirect("patients:detail", patient_id=survivor)
     overview = selectors.patient_overview(actor=request.user, patient_id=patient_id)
     return render(
         request,

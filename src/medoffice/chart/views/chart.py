@@ -23,10 +23,15 @@ from medoffice.chart.views.common import (
 from medoffice.core.access import requires_patient
 from medoffice.core.http import AuthedRequest
 from medoffice.core.permissions import Capability, Need
+from medoffice.patients.merge import resolve_merged
 
 
 @requires_patient(Capability.CHART)
 def chart(request: AuthedRequest, patient_id: int) -> HttpResponse:
+    survivor = resolve_merged(patient_id)
+    if survivor != patient_id:
+        messages.info(request, "That record was merged into this one.")
+        return redirect("chart:chart", patient_id=survivor)
     summary = or_404(selectors.chart_summary, patient_id)
     audit_view(request, object_type="chart", object_id=patient_id, patient_id=patient_id)
     return render(

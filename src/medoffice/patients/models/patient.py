@@ -158,9 +158,10 @@ class Patient(TimeStampedModel):
         ordering = ["family_name", "given_name"]
         indexes = [
             models.Index(fields=["family_norm", "given_norm"], name="patient_name_idx"),
-            models.Index(fields=["given_norm"], name="patient_given_idx"),
+            models.Index(fields=["given_norm", "family_norm"], name="patient_given_family_idx"),
             models.Index(fields=["family_phonetic", "given_phonetic"], name="patient_phonetic_idx"),
             models.Index(fields=["birth_date", "family_norm"], name="patient_dob_idx"),
+            models.Index(fields=["birth_date", "family_phonetic"], name="patient_dob_phonetic_idx"),
             models.Index(fields=["phone_digits"], name="patient_phone_idx"),
         ]
         constraints = [

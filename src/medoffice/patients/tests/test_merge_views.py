@@ -122,3 +122,20 @@ def test_manager_reviews_but_cannot_run(pair):
     merge.refresh_from_db()
     assert merge.status == MergeStatus.PROPOSED
     assert Encounter.objects.get().patient_id == source.pk
+
+
+def test_reading_a_merged_record_leads_to_the_survivor(db):
+    from medoffice.patients.models import Patient
+    from medoffice.testing.personas import persona, signed_in_client
+
+    from .search_support import make_patient
+
+    survivor = make_patient("Keep", "Anna")
+    merged = make_patient("Kepe", "Anna")
+    Patient.objects.filter(pk=merged.pk).update(status="merged", merged_into=survivor)
+    client = signed_in_client(persona("frontdesk"))
+    response = client.get(f"/patients/{merged.pk}/")
+    assert response.status_code == 302 and response["Location"] == f"/patients/{survivor.pk}/"
+    clinician = signed_in_client(persona("clinician"))
+    response = clinician.get(f"/chart/patients/{merged.pk}/")
+    assert response.status_code == 302 and str(survivor.pk) in response["Location"]
