@@ -12,6 +12,7 @@ The run.py cache key covers this file: edit it and the datasets are rebuilt.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import sys
@@ -42,6 +43,7 @@ OBJECT_TYPES = {"view": "patient", "update": "patient", "create": "encounter", "
 
 
 def fill_audit(entries: int, seed: int, quiet: bool = False) -> None:
+    from django.apps import apps
     from django.db import connection
     from django.utils import timezone
 
@@ -60,13 +62,24 @@ def fill_audit(entries: int, seed: int, quiet: bool = False) -> None:
     actions = [a[:2] for a in ACTIONS]
     weights = [a[2] for a in ACTIONS]
     about_patient = {a[0]: a[3] for a in ACTIONS}
+    # The demo's patients when there is a patients app (their MRNs through the audit app's
+    # resolver, as audit entries record them); otherwise ids 1..N with synthetic MRNs.
+    patient_ids = list(range(1, size.patients + 1))
+    with contextlib.suppress(LookupError):
+        patient_ids = (
+            list(
+                apps.get_model("patients", "Patient")
+                .objects.order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            or patient_ids
+        )
     refs: dict[int, str] = {}
+    for start in range(0, len(patient_ids), 5000):
+        refs.update(registry.patient_refs(patient_ids[start : start + 5000]))
 
     def patient_ref(pid: int) -> str:
-        # The patients app registers the real MRN lookup; until then, a synthetic MRN.
-        if pid not in refs:
-            refs[pid] = registry.patient_ref(pid) or f"MRN{pid:07d}"
-        return refs[pid]
+        return refs.get(pid) or f"MRN{pid:07d}"
 
     end = timezone.now()
     span = timedelta(days=365 * size.years_of_history)
@@ -84,7 +97,7 @@ def fill_audit(entries: int, seed: int, quiet: bool = False) -> None:
             patient_id = None
             if about_patient[action]:
                 # Skewed: a minority of patients gather most of the accesses.
-                patient_id = int(size.patients * rng.random() ** 2) + 1
+                patient_id = patient_ids[int(len(patient_ids) * rng.random() ** 2)]
             emergency = action == "view" and rng.random() < 0.0005
             details: dict[str, Any] = {}
             if action == "view_list":
