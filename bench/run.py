@@ -279,6 +279,7 @@ def merge(
     rows.sort(
         key=lambda r: (
             position.get(r["benchmark_name"], len(position)),
+            r.get("order", 0),  # rows of one benchmark in the order it produced them
             r["benchmark"],
             DATABASES.index(r["database"]) if r["database"] in DATABASES else 9,
         )
@@ -323,8 +324,10 @@ def markdown(report: dict[str, Any]) -> str:
         settings = ", ".join(f"{k}={v}" for k, v in ds.get("server_settings", {}).items())
         lines.append(
             f"- **{database}** {ds.get('server_version', '')} ({settings}): {report['size']} "
-            f"demo dataset, {ds.get('users', '?')} users, {ds.get('audit_entries', 0):,} audit "
-            f"entries at start; run {info.get('started_at', '')}, {info.get('seconds', 0):.0f} s"
+            f"demo dataset, {ds.get('users', '?')} users, "
+            + (f"{ds['patients']:,} patients, " if "patients" in ds else "")
+            + f"{ds.get('audit_entries', 0):,} audit entries at start; "
+            f"run {info.get('started_at', '')}, {info.get('seconds', 0):.0f} s"
             + (
                 f", load average {info['load_average'][0]} before / {info['load_average'][1]} after."
                 if info.get("load_average")

@@ -139,7 +139,10 @@ def main() -> int:
         "dataset": facts,
         "python": platform.python_version(),
         "benchmarks": [b.name for b in chosen],
-        "results": [{**row.to_json(), "benchmark_name": name} for name, row in rows],
+        "results": [
+            {**row.to_json(), "benchmark_name": name, "order": i}
+            for i, (name, row) in enumerate(rows)
+        ],
     }
     if args.out:
         args.out.write_text(json.dumps(payload, indent=2, default=str))
