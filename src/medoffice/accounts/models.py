@@ -41,6 +41,10 @@ class User(AbstractUser):
         "organization.Location", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     title = models.CharField(max_length=100, blank=True, help_text="e.g. MD, NP, RN, Billing lead")
+    may_overbook = models.BooleanField(
+        default=False,
+        help_text="May book over another visit (where the visit type allows) or outside a provider's hours.",
+    )
 
     class Meta:
         ordering = ["username"]

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "medoffice.patients",
     "medoffice.chart",
     "medoffice.interop",
+    "medoffice.scheduling",
+    "medoffice.referrals",
 ]
 
 MIDDLEWARE = [

@@ -31,9 +31,13 @@ ALL_STAFF_ROLES = [r.value for r in STAFF_ROLES]
 def persona(role: RoleCode | str, *, username: str | None = None, location=None) -> User:
     role = RoleCode(role)
     first, last = PERSONA_NAMES.get(role, ("Pat", "Person"))
-    location = location or LocationFactory(
-        code=f"home-{role.value}", name=f"Home clinic of {role.value}"
-    )
+    if location is None:
+        from medoffice.organization.models import Location
+
+        code = f"home-{role.value}"
+        location = Location.objects.filter(code=code).first() or LocationFactory(
+            code=code, name=f"Home clinic of {role.value}"
+        )
     return UserFactory(
         username=username or role.value,
         first_name=first,

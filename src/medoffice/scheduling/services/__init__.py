@@ -1,0 +1,1 @@
+"""Writes of the scheduling app; see booking.py and availability.py."""
