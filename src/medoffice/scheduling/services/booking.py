@@ -307,6 +307,23 @@ def booking_warnings(patient_id: int, appt_type: AppointmentType, start: datetim
 def appointment_book(*, actor: Any, request: BookingRequest) -> BookingResult:
     """Book one appointment. Raises ValidationError (bad request) or BookingConflict (taken)."""
     _require_booking_access(actor, request.provider)
+    return _book(actor=actor, request=request, via="")
+
+
+def appointment_book_for_patient(
+    *, request: BookingRequest, via: str, booked_by: Any
+) -> BookingResult:
+    """A booking the patient makes through a signed link (a waitlist offer): the link is the
+    authorization, so no staff role is checked. `booked_by` is the staff member who set it up
+    (who created the waitlist entry); the audit entry says it came `via` the patient."""
+    if request.overbook or request.outside_hours:
+        raise ValidationError("A patient's own booking cannot overbook.")
+    return _book(actor=booked_by, request=request, via=via, audit_actor=None)
+
+
+def _book(
+    *, actor: Any, request: BookingRequest, via: str, audit_actor: Any = "same"
+) -> BookingResult:
     _check_alignment(request.start)
     _check_rules(request, actor)
     with transaction.atomic():
@@ -324,10 +341,16 @@ def appointment_book(*, actor: Any, request: BookingRequest) -> BookingResult:
             series_id=request.series_id,
         )
         _hold_all(appointment, request)
+        details = {
+            "start": request.start.isoformat(),
+            "provider": request.provider.pk,
+            "overbooked": appointment.overbooked,
+        }
+        if via:
+            details["via"] = via
         audit_record(
-            action="create", actor=actor, object_type="appointment", object_id=appointment.pk,
-            patient_id=request.patient_id,
-            details={"start": request.start.isoformat(), "provider": request.provider.pk, "overbooked": appointment.overbooked},
+            action="create", actor=actor if audit_actor == "same" else audit_actor, object_type="appointment",
+            object_id=appointment.pk, patient_id=request.patient_id, details=details,
         )  # fmt: skip
         transaction.on_commit(lambda: hooks.fire("booked", appointment.pk))
     return BookingResult(
@@ -342,7 +365,25 @@ def _release(appointment: Appointment) -> None:
 def appointment_cancel(
     *, actor: Any, appointment: Appointment, reason: str, cancelled_by: str
 ) -> Appointment:
-    require_capability(actor, Capability.SCHEDULE, Need.EDIT)
+    _require_booking_access(actor, appointment.provider)
+    return _cancel(
+        actor=actor, appointment=appointment, reason=reason, cancelled_by=cancelled_by, via=""
+    )
+
+
+def appointment_cancel_by_patient(
+    *, appointment: Appointment, reason: str, via: str
+) -> Appointment:
+    """The patient cancels through a signed link (the link is the authorization); audited with
+    no staff actor and the channel it came through."""
+    return _cancel(
+        actor=None, appointment=appointment, reason=reason, cancelled_by="patient", via=via
+    )
+
+
+def _cancel(
+    *, actor: Any, appointment: Appointment, reason: str, cancelled_by: str, via: str
+) -> Appointment:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the appointment is cancelled."})
@@ -366,7 +407,8 @@ def appointment_cancel(
         _release(appointment)
         audit_record(
             action="update", actor=actor, object_type="appointment", object_id=appointment.pk,
-            patient_id=appointment.patient_id, reason=reason, details={"status": "cancelled", "by": cancelled_by},
+            patient_id=appointment.patient_id, reason=reason,
+            details={"status": "cancelled", "by": cancelled_by, **({"via": via} if via else {})},
         )  # fmt: skip
         transaction.on_commit(lambda: hooks.fire("freed", appointment.pk))
     appointment.refresh_from_db()
