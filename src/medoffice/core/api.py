@@ -69,6 +69,7 @@ def _register_routers() -> None:
     from medoffice.core.api_jobs import router as jobs_router
     from medoffice.patients.api import router as patients_router
     from medoffice.patients.api_search import router as patient_search_router
+    from medoffice.scheduling.api import router as scheduling_router
 
     api.add_router("/accounts/", accounts_router)
     api.add_router("/jobs/", jobs_router)
@@ -76,6 +77,7 @@ def _register_routers() -> None:
     api.add_router("/patients/", patient_search_router)  # before {patient_id} paths
     api.add_router("/patients/", patients_router)
     api.add_router("/chart/", chart_router)
+    api.add_router("/scheduling/", scheduling_router)
 
 
 _register_routers()

@@ -1,0 +1,24 @@
+"""Access rules of scheduling's URLs and API operations (see core/tests/test_access_matrix.py)."""
+
+from medoffice.core.access import AccessRule
+from medoffice.core.permissions import Capability, Need
+from medoffice.core.tests.access_rules import cap
+
+SCHEDULE_VIEW = cap(Capability.SCHEDULE)
+SCHEDULE_EDIT = cap(Capability.SCHEDULE, Need.EDIT)
+
+URL_RULES: dict[str, AccessRule] = {}
+API_RULES: dict[str, AccessRule] = {
+    "GET /api/scheduling/appointment-types": SCHEDULE_VIEW,
+    "GET /api/scheduling/providers": SCHEDULE_VIEW,
+    "GET /api/scheduling/availability": SCHEDULE_VIEW,
+    "GET /api/scheduling/slots": SCHEDULE_VIEW,
+    "GET /api/scheduling/appointments": SCHEDULE_VIEW,
+    "GET /api/scheduling/appointments/{appointment_id}": SCHEDULE_VIEW,
+    "POST /api/scheduling/appointments": SCHEDULE_EDIT,
+    "POST /api/scheduling/appointments/{appointment_id}/reschedule": SCHEDULE_EDIT,
+    "POST /api/scheduling/appointments/{appointment_id}/cancel": SCHEDULE_EDIT,
+    "POST /api/scheduling/appointments/{appointment_id}/status": cap(
+        Capability.VISIT_FLOW, Need.EDIT
+    ),
+}
