@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 
 from medoffice.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 
@@ -71,25 +70,40 @@ def _fields_of(event: AuditEvent) -> dict[str, Any]:
     return {name: getattr(event, name) for name in HASHED_FIELDS}
 
 
+def _bump_head(count: int) -> tuple[int, str] | None:
+    """Advance the head by `count` and read it back in one statement (UPDATE ... RETURNING,
+    PostgreSQL and SQLite 3.35+). Taking the row lock here is what serializes appends."""
+    table = connection.ops.quote_name(AuditChainHead._meta.db_table)  # our own table name
+    sql = f"UPDATE {table} SET seq = seq + %s WHERE id = 1 RETURNING seq, hash"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [count])
+        return cursor.fetchone()
+
+
 def append(events: list[AuditEvent]) -> list[AuditEvent]:
     """Give the events the next sequence numbers and hashes, and insert them.
 
     Bumping the head row first takes its row lock (PostgreSQL) or the write lock
     (SQLite, IMMEDIATE transactions), so concurrent appends queue up instead of forking
-    the chain. The lock lasts until the caller's transaction commits.
+    the chain. The lock lasts until the caller's transaction commits. Three statements per
+    call: bump and read the head, insert the entries, store the new head hash.
     """
     count = len(events)
     if not count:
         return events
-    with transaction.atomic():
-        if not AuditChainHead.objects.filter(pk=1).update(seq=F("seq") + count):
+    # No savepoint inside a caller's transaction: if the audit write fails, the action it
+    # records must not commit either.
+    with transaction.atomic(savepoint=False):
+        head = _bump_head(count)
+        if head is None:  # an empty table (a flushed test database): start the chain
             try:
                 with transaction.atomic():
                     AuditChainHead.objects.create(pk=1)
             except IntegrityError:
                 pass  # another writer created it first
-            AuditChainHead.objects.filter(pk=1).update(seq=F("seq") + count)
-        head_seq, head_hash = AuditChainHead.objects.values_list("seq", "hash").get(pk=1)
+            head = _bump_head(count)
+        assert head is not None
+        head_seq, head_hash = head
         seq, prev = head_seq - count, head_hash
         for event in events:
             seq += 1

@@ -66,8 +66,15 @@ class AuditChainHead(models.Model):
 class AuditEvent(models.Model):
     seq = models.BigIntegerField(unique=True)
     occurred_at = models.DateTimeField(db_index=True)
+    # No separate index: audit_actor_idx (actor, occurred_at) serves look-ups by actor, and every
+    # index is paid on each of the many inserts.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     actor_username = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=32, choices=AuditAction.choices)
@@ -98,6 +105,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["patient_ref", "occurred_at"], name="audit_patient_ref_idx"),
             models.Index(fields=["actor", "occurred_at"], name="audit_actor_idx"),
             models.Index(fields=["action", "occurred_at"], name="audit_action_idx"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
             models.Index(
                 fields=["occurred_at"], condition=Q(emergency=True), name="audit_emergency_idx"
             ),

@@ -31,21 +31,9 @@ def audit_events(flt: AuditFilter, *, staff_ids: list[int] | None = None) -> Que
     """Entries matching the filter, newest first; `staff_ids` narrows to a manager's own staff."""
     qs = AuditEvent.objects.all()
     if flt.patient:
-        term = flt.patient.strip()
-        cond = Q(patient_ref__iexact=term)
-        if term.isdigit():
-            cond |= Q(patient_id=int(term))
-        qs = qs.filter(cond)
+        qs = qs.filter(_patient_condition(flt.patient.strip()))
     if flt.username:
-        # What the person did, and what happened to their account (failed sign-ins, admin changes).
-        from medoffice.accounts.models import User
-
-        name = flt.username.strip()
-        cond = Q(actor_username__iexact=name)
-        account = User.objects.filter(username__iexact=name).values_list("pk", flat=True).first()
-        if account is not None:
-            cond |= Q(object_type="user", object_id=str(account))
-        qs = qs.filter(cond)
+        qs = qs.filter(_user_condition(flt.username.strip()))
     if flt.action:
         qs = qs.filter(action=flt.action)
     if flt.outcome:
@@ -59,6 +47,58 @@ def audit_events(flt: AuditFilter, *, staff_ids: list[int] | None = None) -> Que
     if staff_ids is not None:
         qs = qs.filter(actor_id__in=staff_ids)
     return qs.order_by("-seq")
+
+
+def _patient_condition(term: str) -> Q:
+    """An MRN (or a patient id) as an indexed equality on patient_id where possible."""
+    from medoffice.core import registry
+
+    patient_id = registry.patient_id_for_ref(term)
+    if patient_id is not None:
+        return Q(patient_id=patient_id)
+    if term.isdigit():
+        return Q(patient_id=int(term)) | Q(patient_ref=term)
+    return Q(patient_ref=term)
+
+
+def _user_condition(name: str) -> Q:
+    """What the person did, and what happened to their account (failed sign-ins, admin changes)."""
+    from medoffice.accounts.models import User
+
+    account = User.objects.filter(username__iexact=name).values_list("pk", flat=True).first()
+    if account is None:
+        return Q(actor_username=name)
+    return Q(actor_id=account) | Q(object_type="user", object_id=str(account))
+
+
+@dataclass
+class EventPage:
+    """A page of entries found by position (seq), not by counting the whole log."""
+
+    events: list[AuditEvent]
+    older_than: int | None  # pass as `before` for the next older page
+    newer_than: int | None  # pass as `after` for the next newer page
+
+
+def audit_event_page(
+    qs: QuerySet[AuditEvent], *, before: int | None = None, after: int | None = None, size: int = 50
+) -> EventPage:
+    if after is not None:
+        rows = list(qs.filter(seq__gt=after).order_by("seq")[: size + 1])
+        more_newer = len(rows) > size
+        events = list(reversed(rows[:size]))
+        return EventPage(
+            events,
+            events[-1].seq if events else None,
+            events[0].seq if more_newer and events else None,
+        )
+    if before is not None:
+        qs = qs.filter(seq__lt=before)
+    rows = list(qs.order_by("-seq")[: size + 1])
+    events = rows[:size]
+    older = events[-1].seq if len(rows) > size else None
+    newer = events[0].seq if before is not None and events else None
+    return EventPage(events, older, newer)
 
 
 def emergency_access_active(*, user: Any, patient_id: int) -> bool:

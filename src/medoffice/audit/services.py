@@ -41,6 +41,7 @@ def _build(
     emergency: bool | None = None,
     details: Mapping[str, Any] | None = None,
     occurred_at: Any = None,
+    resolve_ref: bool = True,
 ) -> AuditEvent:
     ctx = context.current()
     if actor is _UNSET:
@@ -50,7 +51,7 @@ def _build(
     if emergency is None:
         request = ctx.request if ctx else None
         emergency = getattr(request, "access_basis", None) == "emergency"
-    if patient_id is not None and not patient_ref:
+    if patient_id is not None and not patient_ref and resolve_ref:
         patient_ref = registry.patient_ref(patient_id)
     return AuditEvent(
         occurred_at=occurred_at or timezone.now(),
@@ -107,6 +108,7 @@ def audit_patients_shown(
             "object_id": pid,
             "patient_id": pid,
             "patient_ref": refs.get(pid, ""),
+            "resolve_ref": False,  # looked up above, in one query
             "details": {"view": view},
         }
         for pid in ids

@@ -25,3 +25,18 @@ def patient_ref(patient_id: int | None) -> str:
     if patient_id is None:
         return ""
     return patient_refs([patient_id]).get(patient_id, "")
+
+
+# The reverse: a chart number (MRN) to the patient's id, for audit reports.
+_patient_id_resolver: Callable[[str], int | None] | None = None
+
+
+def register_patient_id_resolver(resolver: Callable[[str], int | None]) -> None:
+    global _patient_id_resolver
+    _patient_id_resolver = resolver
+
+
+def patient_id_for_ref(ref: str) -> int | None:
+    if not ref or _patient_id_resolver is None:
+        return None
+    return _patient_id_resolver(ref)

@@ -204,7 +204,7 @@ def create_near_duplicates(ctx: DemoContext) -> str:
     rng = ctx.rng
     ids = ctx.shared["patient_ids"]
     count = max(3, len(ids) // 1000)
-    originals = Patient.objects.filter(pk__in=rng.sample(ids, count))
+    originals = Patient.objects.filter(pk__in=rng.sample(ids, count)).order_by("pk")
     mrns = new_mrns(count)
     copies = []
     for mrn, original in zip(mrns, originals, strict=False):
@@ -245,9 +245,8 @@ def create_coverage_and_consents(ctx: DemoContext) -> str:
     recorder = staff["frontdesk"].pk
     coverages = consents = contacts = alerts = 0
     ids = ctx.shared["patient_ids"]
-    rows = Patient.objects.filter(pk__in=ids).values_list(
-        "pk", "birth_date", "family_name", "status"
-    )
+    # In id order: the same walk, so the same random draws, on every database.
+    rows = Patient.objects.order_by("pk").values_list("pk", "birth_date", "family_name", "status")
     buffer: dict[str, list[Any]] = {"coverage": [], "consent": [], "contact": [], "alert": []}
 
     def flush(force: bool = False) -> None:

@@ -42,6 +42,11 @@ from medoffice.patients.vocabulary import language_label
 SSN_FULL_ROLES = frozenset({RoleCode.FRONT_DESK.value, RoleCode.BILLER.value})
 
 
+def patient_id_for_mrn(mrn: str) -> int | None:
+    """The patient an MRN names (registered as the audit reports' resolver)."""
+    return Patient.objects.filter(mrn=mrn.strip()).values_list("pk", flat=True).first()
+
+
 def patient_mrns_for_audit(patient_ids: list[int]) -> dict[int, str]:
     """The MRNs audit entries record, in one query (registered as the audit app's resolver)."""
     return dict(Patient.objects.filter(pk__in=patient_ids).values_list("pk", "mrn"))

@@ -196,3 +196,35 @@ def test_emergency_access_is_read_only(db):
     assert patient_access(admin, Capability.CHART, Need.VIEW, 77) == "emergency"
     with pytest.raises(AccessDenied):
         patient_access(admin, Capability.CHART, Need.EDIT, 77)
+
+
+def test_log_pages_by_position(db):
+    officer = persona("compliance")
+    for i in range(120):
+        audit_record(action="view", actor=officer, object_type="patient", object_id=i, patient_id=i)
+    client = signed_in_client(officer)
+    first = client.get("/audit/", {"action": "view"})
+    page = first.context["page"]
+    assert len(page.events) == 50 and page.newer_than is None and page.older_than
+    second = client.get("/audit/", {"action": "view", "before": page.older_than}).context["page"]
+    assert second.events[0].seq == page.older_than - 1
+    third = client.get("/audit/", {"action": "view", "before": second.older_than}).context["page"]
+    assert len(third.events) == 20 and third.older_than is None
+    back = client.get("/audit/", {"action": "view", "after": third.newer_than}).context["page"]
+    assert [e.seq for e in back.events] == [e.seq for e in second.events]
+
+
+def test_patient_report_uses_the_mrn(db):
+    from medoffice.audit.selectors import AuditFilter, audit_events
+    from medoffice.patients.tests.search_support import make_patient
+
+    patient = make_patient("Lopez", "Rita")
+    audit_record(action="view", actor=persona("nurse"), object_type="chart", patient_id=patient.pk)
+    audit_record(
+        action="view", actor=persona("nurse"), object_type="chart", patient_id=patient.pk + 1000
+    )
+    found = audit_events(AuditFilter(patient=patient.mrn))
+    assert [e.patient_id for e in found] == [patient.pk]
+    assert (
+        "patient_id" in str(found.query) and "patient_ref" not in str(found.query).split("WHERE")[1]
+    )
