@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "medoffice.interop",
     "medoffice.scheduling",
     "medoffice.referrals",
+    "medoffice.frontdesk",
 ]
 
 MIDDLEWARE = [
@@ -255,3 +256,8 @@ REQUIRE_FIELD_ENCRYPTION_KEYS = False
 
 # --- Practice -----------------------------------------------------------------------------------
 PRACTICE_NAME = env_str("MEDOFFICE_PRACTICE_NAME", "MedOffice")
+
+# --- Front desk: long-wait flags on the visit board, the card payment gateway (dotted path) ----
+FLOW_LOBBY_WAIT_MINUTES = env_int("MEDOFFICE_FLOW_LOBBY_WAIT_MINUTES", 15)
+FLOW_ROOMED_WAIT_MINUTES = env_int("MEDOFFICE_FLOW_ROOMED_WAIT_MINUTES", 20)
+PAYMENT_GATEWAY = env_str("MEDOFFICE_PAYMENT_GATEWAY", "medoffice.frontdesk.payments.FakeGateway")

@@ -67,6 +67,7 @@ def _register_routers() -> None:
     from medoffice.audit.api import router as audit_router
     from medoffice.chart.api import router as chart_router
     from medoffice.core.api_jobs import router as jobs_router
+    from medoffice.frontdesk.api import router as frontdesk_router
     from medoffice.patients.api import router as patients_router
     from medoffice.patients.api_search import router as patient_search_router
     from medoffice.scheduling.api import router as scheduling_router
@@ -77,6 +78,7 @@ def _register_routers() -> None:
     api.add_router("/patients/", patient_search_router)  # before {patient_id} paths
     api.add_router("/patients/", patients_router)
     api.add_router("/chart/", chart_router)
+    api.add_router("/frontdesk/", frontdesk_router)
     api.add_router("/scheduling/", scheduling_router)
 
 

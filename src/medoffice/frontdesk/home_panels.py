@@ -1,0 +1,61 @@
+"""The front desk's navigation entries and its home panel (counts only: no patient names)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Sum
+from django.http import HttpRequest
+
+from medoffice.core import home, navigation
+from medoffice.core.access import AccessRule, can
+from medoffice.core.permissions import Capability
+from medoffice.frontdesk import selectors
+
+FLOW_VIEW = AccessRule("capability", Capability.VISIT_FLOW)
+
+
+def _today(request: HttpRequest) -> dict[str, Any]:
+    location = selectors.location_choice(request.user, None)
+    if location is None:
+        return {"location": None}
+    counts = selectors.board_counts(location)
+    context: dict[str, Any] = {
+        "location": location,
+        "counts": counts,
+        "waiting": counts["lobby"] + counts["roomed"],
+        "board_url": f"/frontdesk/board/?location={location.pk}",
+    }
+    if can(request.user, Capability.DESK_PAYMENTS):
+        day = selectors.local_today(location)
+        totals = selectors.payments_taken(location=location, day=day).aggregate(
+            n=Count("pk"), total=Sum("amount")
+        )
+        context["payments"] = {"count": totals["n"], "total": totals["total"] or Decimal("0.00")}
+    return context
+
+
+def register_all() -> None:
+    navigation.register(
+        navigation.NavItem("frontdesk_board", "Front desk", "frontdesk:board", FLOW_VIEW, order=150)
+    )
+    navigation.register(
+        navigation.NavItem(
+            "wait_times",
+            "Wait times",
+            "frontdesk:wait_times",
+            AccessRule("capability", Capability.REPORTS_ACCESS),
+            order=560,
+        )
+    )
+    home.register(
+        home.HomePanel(
+            "frontdesk_today",
+            "Visits today",
+            "frontdesk/panels/today.html",
+            FLOW_VIEW,
+            _today,
+            order=20,
+        )
+    )
