@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "medoffice.interop",
     "medoffice.scheduling",
     "medoffice.referrals",
+    "medoffice.messaging",
+    "medoffice.waitlist",
     "medoffice.frontdesk",
 ]
 

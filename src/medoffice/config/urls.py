@@ -12,6 +12,8 @@ urlpatterns = [
     path("frontdesk/", include("medoffice.frontdesk.urls")),
     path("fhir/r4/", include("medoffice.interop.fhir.urls")),
     path("interop/", include("medoffice.interop.urls")),
+    path("messaging/", include("medoffice.messaging.urls")),
+    path("waitlist/", include("medoffice.waitlist.urls")),
     path("admin/", admin_site.urls),
     path("api/", api.urls),
 ]

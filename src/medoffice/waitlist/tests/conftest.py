@@ -1,0 +1,1 @@
+from medoffice.messaging.tests.conftest import clinic, sms_dir  # noqa: F401
