@@ -114,9 +114,8 @@ class WaitTimesForm(forms.Form):
         assert isinstance(provider_field, forms.ChoiceField)
         location_field.choices = [(str(loc.pk), loc.name) for loc in locations]
         provider_field.choices = [("", "All providers")] + [(str(p.pk), str(p)) for p in providers]
-        if len(providers) == 1:
+        if len(providers) == 1:  # a clinician's own figures: no other choice
             provider_field.choices = [(str(providers[0].pk), str(providers[0]))]
-            provider_field.required = True
         self.initial.setdefault("location", str(locations[0].pk) if locations else "")
         self.initial.setdefault("date_from", today - timedelta(days=29))
         self.initial.setdefault("date_to", today)

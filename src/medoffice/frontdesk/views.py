@@ -246,29 +246,28 @@ def payment_void(request: AuthedRequest, payment_id: int) -> HttpResponse:
 def wait_times_page(request: AuthedRequest) -> HttpResponse:
     locations = selectors.board_locations(request.user)
     providers = list(Provider.objects.select_related("user").filter(is_active=True))
-    if own_only(request.user, Capability.REPORTS_ACCESS):
-        # A clinician's own figures only.
+    own = own_only(request.user, Capability.REPORTS_ACCESS)
+    if own:  # a clinician sees their own visits' figures only
         providers = [p for p in providers if p.user_id == request.user.pk]
+        if not providers:
+            return render(request, "frontdesk/wait_times.html", {"form": None, "result": None})
     today = selectors.local_today(locations[0]) if locations else timezone.localdate()
     form = WaitTimesForm(request.GET or None, locations=locations, providers=providers, today=today)
     result = None
     status = 200
-    if own_only(request.user, Capability.REPORTS_ACCESS) and not providers:
-        form = None
-    elif form.is_bound and form.is_valid():
-        location = next(loc for loc in locations if str(loc.pk) == form.cleaned_data["location"])
-        provider = form.cleaned_data.get("provider")
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        location = next(loc for loc in locations if str(loc.pk) == data["location"])
+        provider_id = providers[0].pk if own else int(data["provider"] or 0) or None
         result = wait_times.visit_times(
-            location, form.cleaned_data["date_from"], form.cleaned_data["date_to"],
-            provider_id=int(provider) if provider else None,
-        )  # fmt: skip
+            location, data["date_from"], data["date_to"], provider_id=provider_id
+        )
     elif form.is_bound:
         status = 400
     elif locations:
-        location = locations[0]
-        only = providers[0].pk if len(providers) == 1 else None
         result = wait_times.visit_times(
-            location, form.initial["date_from"], form.initial["date_to"], provider_id=only
-        )
+            locations[0], form.initial["date_from"], form.initial["date_to"],
+            provider_id=providers[0].pk if own else None,
+        )  # fmt: skip
     context = {"form": form, "result": result}
     return render(request, "frontdesk/wait_times.html", context, status=status)
