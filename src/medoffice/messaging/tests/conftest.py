@@ -40,7 +40,11 @@ def texting_patient(family: str = "Rivera", given: str = "Ana", **fields):
 
 
 def emailing_patient(family: str = "Okafor", given: str = "Chidi", **fields):
-    defaults = {"email": f"{given.lower()}@example.test", "consent_to_email": True, "preferred_contact": "email"}
+    defaults = {
+        "email": f"{given.lower()}@example.test",
+        "consent_to_email": True,
+        "preferred_contact": "email",
+    }
     return make_patient(family, given, **{**defaults, **fields})
 
 

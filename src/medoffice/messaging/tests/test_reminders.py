@@ -52,7 +52,10 @@ def test_booking_plans_a_confirmation_and_reminders_at_the_type_offsets(
     # Minimum necessary: first name, when, where, a link; never the visit type or reason.
     for message in [*reminders, confirmation]:
         assert "Chidi" in message.body and "Okafor" not in message.body
-        assert "Riverside" in message.body and "https://clinic.example.test/messaging/a/" in message.body
+        assert (
+            "Riverside" in message.body
+            and "https://clinic.example.test/messaging/a/" in message.body
+        )
         assert "Office visit" not in message.body and "Office visit" not in message.subject
 
 
@@ -94,7 +97,9 @@ def test_planning_twice_queues_nothing_new(clinic):
     ],
 )  # fmt: skip
 def test_channel_follows_consent_and_preference(clinic, fields, expected):
-    appt = book(clinic, persona("frontdesk"), make_patient(**fields), next_weekday_at(10, days_ahead=3))
+    appt = book(
+        clinic, persona("frontdesk"), make_patient(**fields), next_weekday_at(10, days_ahead=3)
+    )
     appointment_messages_plan(appt.pk)
     channels = set(Message.objects.filter(appointment=appt).values_list("channel", flat=True))
     assert channels == ({expected} if expected else set())
@@ -105,7 +110,9 @@ def test_opt_out_moves_to_the_other_channel_or_stops(clinic):
     OptOut.objects.create(patient=both, channel="sms", source="keyword")
     appt = book(clinic, persona("frontdesk"), both, next_weekday_at(10, days_ahead=3))
     appointment_messages_plan(appt.pk)
-    assert set(Message.objects.filter(appointment=appt).values_list("channel", flat=True)) == {"email"}
+    assert set(Message.objects.filter(appointment=appt).values_list("channel", flat=True)) == {
+        "email"
+    }
     only_texts = texting_patient("Lopez", "Maria", phone_mobile="518-555-0143")
     OptOut.objects.create(patient=only_texts, channel="sms", source="link")
     appt2 = book(clinic, persona("frontdesk"), only_texts, next_weekday_at(11, days_ahead=3))
@@ -198,9 +205,13 @@ def test_cancel_and_reschedule_cancel_pending_reminders(clinic, django_capture_o
     assert set(Message.objects.filter(appointment=appt).values_list("status", flat=True)) == {
         "sent", "cancelled",
     }  # fmt: skip
-    assert Message.objects.filter(appointment=moved, purpose="reminder", status="queued").count() == 2
+    assert (
+        Message.objects.filter(appointment=moved, purpose="reminder", status="queued").count() == 2
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        appointment_cancel(actor=desk, appointment=moved, reason="Patient is travelling", cancelled_by="patient")
+        appointment_cancel(
+            actor=desk, appointment=moved, reason="Patient is travelling", cancelled_by="patient"
+        )
     pending = Message.objects.filter(appointment=moved, purpose="reminder")
     assert set(pending.values_list("status", flat=True)) == {"cancelled"}
     assert "cancelled or moved" in pending.first().last_error
