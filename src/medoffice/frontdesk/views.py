@@ -216,6 +216,7 @@ def receipt(request: AuthedRequest, payment_id: int) -> HttpResponse:
     )
     context = {
         "payment": payment,
+        "zone_name": str(zone),
         "received_local": payment.received_at.astimezone(zone),
         "voided_local": payment.voided_at.astimezone(zone) if payment.voided_at else None,
         "can_void": can(request.user, Capability.DESK_PAYMENTS, Need.EDIT) and not payment.is_void,
