@@ -27,12 +27,19 @@ def capability_statement(request: HttpRequest) -> dict[str, Any]:
     resources = []
     for rtype in RESOURCES.values():
         interactions = [{"code": "read"}, {"code": "search-type"}]
+        updatable = rtype.writable and rtype.updatable
         if rtype.writable:
-            interactions += [{"code": "create"}, {"code": "update"}]
+            interactions.append({"code": "create"})
+        if updatable:
+            interactions.append({"code": "update"})
+        versioning = "no-version"
+        if rtype.writable:
+            versioning = "versioned-update" if updatable else "versioned"
+        docs = SEARCH_PARAMETER_DOCS | rtype.param_docs
         entry: dict[str, Any] = {
             "type": rtype.name,
             "interaction": interactions,
-            "versioning": "versioned-update" if rtype.writable else "no-version",
+            "versioning": versioning,
             "readHistory": False,
             "updateCreate": False,
             "conditionalCreate": False,
@@ -40,11 +47,7 @@ def capability_statement(request: HttpRequest) -> dict[str, Any]:
             "conditionalDelete": "not-supported",
             "searchParam": [
                 {"name": name, "type": kind}
-                | (
-                    {"documentation": SEARCH_PARAMETER_DOCS[name]}
-                    if name in SEARCH_PARAMETER_DOCS
-                    else {}
-                )
+                | ({"documentation": docs[name]} if name in docs else {})
                 for name, kind in rtype.params.items()
             ]
             + [

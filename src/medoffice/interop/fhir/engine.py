@@ -15,13 +15,8 @@ from medoffice.audit.models import AuditAction
 from medoffice.audit.services import audit_record, audit_record_many
 from medoffice.interop.fhir import search as s
 from medoffice.interop.fhir.http import FhirError, refuse
-from medoffice.interop.fhir.resources import (
-    Context,
-    ResourceType,
-    Source,
-    audit_annotations,
-    hidden_rows,
-)
+from medoffice.interop.fhir.resources import audit_annotations, hidden_rows
+from medoffice.interop.fhir.types import Context, Page, ResourceType, Source
 
 
 def request_context(request: HttpRequest) -> Context:
@@ -34,6 +29,8 @@ def _filtered(source: Source, user: Any, search: s.SearchRequest) -> QuerySet | 
     if hidden is not None and hidden[1] is None:
         return None
     queryset = source.queryset()
+    if source.scope is not None:
+        queryset = queryset.filter(source.scope(user))
     if source.unlisted is not None:
         queryset = queryset.exclude(source.unlisted)
     if hidden is not None:
@@ -72,7 +69,9 @@ def _audit_entries(rtype: ResourceType, rows: list[Any], action: str) -> list[di
 
 def run_search(
     request: HttpRequest, user: Any, rtype: ResourceType, search: s.SearchRequest
-) -> tuple[list[dict[str, Any]], int]:
+) -> Page:
+    if rtype.computed is not None:
+        return rtype.computed.search(request, user, search)
     plans = []
     for source in rtype.sources:
         queryset = _filtered(source, user, search)
@@ -98,7 +97,7 @@ def run_search(
         # One entry per patient shown on the page (as audit_patients_shown does), appended at
         # once with the MRNs already in hand.
         audit_record_many(_audit_entries(rtype, [row for _, row in rows], AuditAction.VIEW_LIST))
-    return resources, total
+    return Page(resources, total)
 
 
 def find(rtype: ResourceType, user: Any, resource_id: str) -> tuple[Source, Any]:
@@ -117,11 +116,20 @@ def find(rtype: ResourceType, user: Any, resource_id: str) -> tuple[Source, Any]
             hidden[1] is None or source.queryset().filter(hidden[1], pk=pk).exists()
         ):
             raise refuse(user, hidden[0])
+        if (
+            source.scope is not None
+            and not source.queryset().filter(source.scope(user), pk=pk).exists()
+        ):
+            raise refuse(user, rtype.rule.capability)
         return source, row
     raise FhirError(404, f"{rtype.name}/{resource_id} is not known.", code="not-found")
 
 
 def read(request: HttpRequest, user: Any, rtype: ResourceType, resource_id: str) -> dict[str, Any]:
+    if rtype.computed is not None:
+        if not s.valid_id(resource_id):
+            raise FhirError(404, f"{rtype.name}/{resource_id} is not a valid id.", code="not-found")
+        return rtype.computed.read(request, user, resource_id)
     source, row = find(rtype, user, resource_id)
     resource = source.to_fhir(row, request_context(request))
     if rtype.phi:

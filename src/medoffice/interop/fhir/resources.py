@@ -7,71 +7,19 @@ carry a prefix ("vital-12", "lab-7") so they stay unique.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from medoffice.chart.models.clinical import VITAL_UNITS
-from medoffice.core.access import AccessRule, effective_roles
+from medoffice.core.access import effective_roles
 from medoffice.core.permissions import Capability, Need, RoleCode, roles_allow
 from medoffice.interop.fhir import search as s
 from medoffice.interop.fhir.mappers import clinical, coverage, directory, documents, observations
 from medoffice.interop.fhir.mappers.patient import patient_to_fhir
-
-SIGNED_IN = AccessRule("authenticated")
-
-
-def cap_rule(capability: Capability) -> AccessRule:
-    return AccessRule("capability", capability, Need.VIEW)
-
-
-class Context:
-    """What mappers need from the request; the practice is looked up only if one asks."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-
-    @functools.cached_property
-    def practice_id(self) -> int | None:
-        from medoffice.organization.models import Practice
-
-        return Practice.objects.order_by("pk").values_list("pk", flat=True).first()
-
-
-@dataclass(frozen=True)
-class Source:
-    """One table behind a resource type."""
-
-    prefix: str
-    queryset: Callable[[], QuerySet]
-    to_fhir: Callable[[Any, Context], dict[str, Any]]
-    handlers: dict[str, s.Handler]
-    order: tuple[str, ...]
-    # Path from a row to its patient ("" for the patient itself, None for non-PHI tables).
-    patient_path: str | None = "patient"
-    # Rows that need one more capability than the type's rule: (capability, a function giving
-    # the Q of those rows, or None for the whole table).
-    restricted: tuple[Capability, Callable[[], Q] | None] | None = None
-    # Rows searches leave out (still readable by id), e.g. records merged into another.
-    unlisted: Q | None = None
-
-
-@dataclass(frozen=True)
-class ResourceType:
-    name: str
-    rule: AccessRule
-    params: dict[str, str]  # search parameter -> FHIR type, for the CapabilityStatement
-    sources: tuple[Source, ...]
-    writable: bool = False
-    documentation: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def phi(self) -> bool:
-        return self.sources[0].patient_path is not None
+from medoffice.interop.fhir.scheduling import APPOINTMENT, SCHEDULE, SLOT
+from medoffice.interop.fhir.types import SIGNED_IN, ResourceType, Source, cap_rule
 
 
 def _patients() -> QuerySet:
@@ -468,6 +416,9 @@ RESOURCES: dict[str, ResourceType] = {
         IMMUNIZATION,
         OBSERVATION,
         DOCUMENT,
+        SCHEDULE,
+        SLOT,
+        APPOINTMENT,
     )
 }
 

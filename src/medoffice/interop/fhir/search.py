@@ -331,20 +331,24 @@ def searchset_bundle(
     request: HttpRequest,
     resources: list[dict[str, Any]],
     *,
-    total: int,
+    total: int | None,
     search: SearchRequest,
+    more: bool = False,
 ) -> dict[str, Any]:
+    """The Bundle of one page. `total` may be unknown (computed types): `more` then says
+    whether there is a next page, and the Bundle carries no total (it is optional in FHIR)."""
     base = request.build_absolute_uri("/fhir/r4/")
     links = [{"relation": "self", "url": _page_url(request, search.offset)}]
-    if search.count and search.offset + search.count < total:
+    has_next = more if total is None else search.offset + search.count < total
+    if search.count and has_next:
         links.append({"relation": "next", "url": _page_url(request, search.offset + search.count)})
     if search.offset > 0:
         previous = max(0, search.offset - max(search.count, 1))
         links.append({"relation": "previous", "url": _page_url(request, previous)})
-    return {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": total,
+    bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset"}
+    if total is not None:
+        bundle["total"] = total
+    return bundle | {
         "link": links,
         "entry": [
             {

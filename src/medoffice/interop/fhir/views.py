@@ -11,13 +11,14 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from medoffice.core.access import AccessRule
-from medoffice.interop.fhir import engine, writes
+from medoffice.interop.fhir import engine, writes, writes_scheduling
 from medoffice.interop.fhir.capability import capability_statement
 from medoffice.interop.fhir.http import FhirError, fhir_response, fhir_view, read_json_body
 from medoffice.interop.fhir.mappers.coverage import coverage_to_fhir
 from medoffice.interop.fhir.mappers.patient import patient_to_fhir, version_id
-from medoffice.interop.fhir.resources import RESOURCES, ResourceType
+from medoffice.interop.fhir.resources import RESOURCES
 from medoffice.interop.fhir.search import parse_search, searchset_bundle
+from medoffice.interop.fhir.types import ResourceType
 
 PUBLIC = AccessRule("public")
 
@@ -58,6 +59,15 @@ def _written(request: HttpRequest, resource: dict[str, Any], status: int) -> Htt
 def _create(request: HttpRequest, rtype: ResourceType) -> HttpResponse:
     body = read_json_body(request)  # bad input is a 400 before the edit check (a 403)
     resource = writes.parse_resource(body, rtype.name)
+    if rtype.name == "Appointment":
+        created, outcome = writes_scheduling.fhir_appointment_create(
+            actor=request.user, resource=resource
+        )
+        response = _written(request, created, 201)
+        if "return=operationoutcome" in request.headers.get("Prefer", "").lower():
+            # The booking's warnings (coverage, authorization), as FHIR's Prefer asks.
+            response.content = fhir_response(outcome).content
+        return response
     if rtype.name == "Patient":
         patient = writes.fhir_patient_create(actor=request.user, resource=resource)
         patient.refresh_from_db()
@@ -92,8 +102,11 @@ def type_view(rtype: ResourceType) -> Callable[..., Any]:
     def view(request: HttpRequest) -> HttpResponse:
         if request.method == "GET":
             search = parse_search(request.GET, rtype.params, rtype.name)
-            resources, total = engine.run_search(request, request.user, rtype, search)
-            return fhir_response(searchset_bundle(request, resources, total=total, search=search))
+            page = engine.run_search(request, request.user, rtype, search)
+            bundle = searchset_bundle(
+                request, page.resources, total=page.total, search=search, more=page.more
+            )
+            return fhir_response(bundle)
         if request.method == "POST" and rtype.writable:
             return _create(request, rtype)
         return _not_allowed(rtype, request.method or "", allowed)
@@ -103,7 +116,8 @@ def type_view(rtype: ResourceType) -> Callable[..., Any]:
 
 
 def instance_view(rtype: ResourceType) -> Callable[..., Any]:
-    allowed = "GET, PUT" if rtype.writable else "GET"
+    updatable = rtype.writable and rtype.updatable
+    allowed = "GET, PUT" if updatable else "GET"
 
     @fhir_view(rtype.rule)
     def view(request: HttpRequest, resource_id: str) -> HttpResponse:
@@ -113,7 +127,7 @@ def instance_view(rtype: ResourceType) -> Callable[..., Any]:
             if "versionId" in resource.get("meta", {}):
                 headers["ETag"] = f'W/"{resource["meta"]["versionId"]}"'
             return fhir_response(resource, **headers)
-        if request.method == "PUT" and rtype.writable:
+        if request.method == "PUT" and updatable:
             return _update(request, rtype, resource_id)
         return _not_allowed(rtype, request.method or "", allowed)
 

@@ -18,6 +18,10 @@ _FHIR_TYPES = {
     "immunization": cap(Capability.CHART),
     "observation": cap(Capability.CHART),
     "documentreference": cap(Capability.DOCUMENTS),
+    # Clinicians ("O") see their own schedule only: narrowed per row, like the JSON API.
+    "schedule": cap(Capability.SCHEDULE),
+    "slot": cap(Capability.SCHEDULE),
+    "appointment": cap(Capability.SCHEDULE),
 }
 
 URL_RULES = {

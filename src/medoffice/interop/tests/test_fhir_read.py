@@ -48,9 +48,9 @@ def test_metadata_lists_exactly_what_is_served(client, db):
     statement = fhir_json(response)
     assert_valid_fhir(statement)
     resources = {r["type"]: r for r in statement["rest"][0]["resource"]}
-    assert sorted(resources) == sorted(ALL_TYPES)
+    assert sorted(resources) == sorted([*ALL_TYPES, "Schedule", "Slot", "Appointment"])
     writable = {t for t, r in resources.items() if {"code": "create"} in r["interaction"]}
-    assert writable == {"Patient", "Coverage"}
+    assert writable == {"Patient", "Coverage", "Appointment"}
     patient_params = {p["name"] for p in resources["Patient"]["searchParam"]}
     assert {"_id", "identifier", "name", "family", "given", "birthdate", "_count"} <= patient_params
     assert client.post("/fhir/r4/metadata").status_code == 405
