@@ -160,8 +160,9 @@ def availability(
 @router.get(
     "/slots",
     response={200: list[SlotOut], 400: ErrorOut},
-    summary="Find first available: the next open slots for a type (provider, location, days, "
-    "times optional; weekdays 0-6 with Monday 0 or mon..sun; times HH:MM in the location's zone)",
+    summary="Find first available: the next open slots for a type (provider, location, "
+    "department, days, times optional; weekdays 0-6 with Monday 0 or mon..sun; times HH:MM in "
+    "the location's zone; patient= keeps clear of that patient's own visits)",
 )
 @api_rule(SCHEDULE_VIEW)
 def slots(
@@ -174,6 +175,7 @@ def slots(
     weekdays: str | None = None,
     time_from: time | None = None,
     time_to: time | None = None,
+    department: int | None = None,
     patient: int | None = None,
     limit: int = 10,
 ) -> Any:
@@ -207,7 +209,7 @@ def slots(
     found = find_slots(
         appt_type=appt_type, provider=who, location=where, date_from=first, date_to=last,
         weekdays=days, time_from=time_from, time_to=time_to, limit=max(1, min(limit, 100)),
-        patient_id=patient,
+        patient_id=patient, department_id=department,
     )  # fmt: skip
     return found
 

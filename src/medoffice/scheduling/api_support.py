@@ -418,6 +418,7 @@ def find_slots(
     time_to: time | None = None,
     limit: int = 10,
     patient_id: int | None = None,
+    department_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """Open slots from find-first-available (the same search as the pages), as plain dicts."""
     from medoffice.scheduling.services.find import first_available
@@ -425,7 +426,7 @@ def find_slots(
     found = first_available(
         appt_type=appt_type, provider=provider, location=location, date_from=date_from,
         date_to=date_to, weekdays=weekdays, time_from=time_from, time_to=time_to, limit=limit,
-        patient_id=patient_id,
+        patient_id=patient_id, department=department_id,
     )  # fmt: skip
     return [
         {

@@ -275,3 +275,36 @@ def test_filters_of_the_list(chicago):
     assert ids("&status=cancelled") == []
     everything = client.get(f"/api/scheduling/appointments?patient={ny.patient_id}").json()
     assert [a["id"] for a in everything["results"]] == [ny.pk], "a patient's, any day"
+
+
+def test_the_operations_are_documented_in_openapi(db):
+    schema = Client().get("/api/openapi.json").json()
+    paths = {path for path in schema["paths"] if path.startswith("/api/scheduling/")}
+    assert paths == {
+        "/api/scheduling/appointment-types",
+        "/api/scheduling/providers",
+        "/api/scheduling/availability",
+        "/api/scheduling/slots",
+        "/api/scheduling/appointments",
+        "/api/scheduling/appointments/{appointment_id}",
+        "/api/scheduling/appointments/{appointment_id}/reschedule",
+        "/api/scheduling/appointments/{appointment_id}/cancel",
+        "/api/scheduling/appointments/{appointment_id}/status",
+    }
+    booking = schema["paths"]["/api/scheduling/appointments"]["post"]
+    assert {"201", "400", "409"} <= set(booking["responses"])
+    assert Client().get("/api/docs").status_code == 200
+
+
+def test_slots_of_one_department(clinic):
+    from medoffice.testing.factories import DepartmentFactory
+
+    cardiology = DepartmentFactory(name="Cardiology", code="cardio")
+    clinic["providers"][1].departments.add(cardiology)
+    client = api(persona("frontdesk"))
+    day = next_weekday_at(9).date()
+    found = client.get(
+        f"/api/scheduling/slots?type={clinic['office'].pk}&department={cardiology.pk}"
+        f"&date_from={day}&limit=4"
+    ).json()
+    assert len(found) == 4 and {s["provider_id"] for s in found} == {clinic["providers"][1].pk}
