@@ -72,7 +72,9 @@ class EntryForm(forms.Form):
 
 class EntryFilterForm(forms.Form):
     status = forms.ChoiceField(
-        choices=[("open", "Waiting or offered"), *EntryStatus.choices, ("", "Any")], required=False
+        choices=[("open", "Waiting or offered"), *EntryStatus.choices, ("", "Any")],
+        required=False,
+        initial="open",
     )
     appointment_type = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="Any type", label="Visit type"
