@@ -9,6 +9,7 @@ urlpatterns = [
     path("audit/", include("medoffice.audit.urls")),
     path("patients/", include("medoffice.patients.urls")),
     path("chart/", include("medoffice.chart.urls")),
+    path("schedule/", include("medoffice.scheduling.urls")),
     path("frontdesk/", include("medoffice.frontdesk.urls")),
     path("fhir/r4/", include("medoffice.interop.fhir.urls")),
     path("interop/", include("medoffice.interop.urls")),
