@@ -308,3 +308,21 @@ def test_slots_of_one_department(clinic):
         f"&date_from={day}&limit=4"
     ).json()
     assert len(found) == 4 and {s["provider_id"] for s in found} == {clinic["providers"][1].pk}
+
+
+def test_a_days_list_costs_the_same_whatever_its_length(clinic):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api(persona("frontdesk"))
+    day = next_weekday_at(10).date()
+    path = f"/api/scheduling/appointments?date={day}"
+    for hour in (10, 11):
+        book(clinic, next_weekday_at(hour))
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(path).json()["count"] == 2
+    for hour in (12, 13, 14, 15):
+        book(clinic, next_weekday_at(hour), provider=clinic["providers"][hour % 2])
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(path).json()["count"] == 6
+    assert len(many) == len(few), [q["sql"][:120] for q in many]
