@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.mail.message import make_msgid
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from medoffice.audit.services import audit_record
@@ -180,13 +180,15 @@ def messages_due(now: datetime | None = None) -> Iterable[int]:
     )
 
 
+def messages_stale(now: datetime | None = None) -> QuerySet[Message]:
+    now = now or timezone.now()
+    return Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
+
+
 def messages_release_stale(now: datetime | None = None) -> int:
     """Messages whose worker died mid-send: we cannot know whether they went out, so they are
     marked failed (visible, and a manager can retry them) rather than sent twice."""
-    now = now or timezone.now()
-    return Message.objects.filter(
-        status=MessageStatus.SENDING, claimed_at__lt=now - STALE_CLAIM
-    ).update(
+    return messages_stale(now).update(
         status=MessageStatus.FAILED,
         last_error="The sender stopped while sending: it may not have gone out. Retry if needed.",
     )

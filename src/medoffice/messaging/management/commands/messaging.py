@@ -63,13 +63,13 @@ class Command(BaseCommand):
 def scheduler_round() -> list[str]:
     """Enqueue the periodic jobs that have work; returns their names."""
     from medoffice.core.jobs import enqueue_system
-    from medoffice.messaging.services import messages_due
+    from medoffice.messaging.services import messages_due, messages_stale
     from medoffice.messaging.tasks import send_due_messages
     from medoffice.waitlist.offers import offers_due_to_expire
     from medoffice.waitlist.tasks import expire_offers
 
     queued = []
-    if messages_due().exists():
+    if messages_due().exists() or messages_stale().exists():
         enqueue_system(send_due_messages, idempotency_key="messaging:send-due")
         queued.append("send due messages")
     if offers_due_to_expire().exists():
