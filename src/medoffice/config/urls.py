@@ -10,6 +10,7 @@ urlpatterns = [
     path("patients/", include("medoffice.patients.urls")),
     path("chart/", include("medoffice.chart.urls")),
     path("schedule/", include("medoffice.scheduling.urls")),
+    path("referrals/", include("medoffice.referrals.urls")),
     path("frontdesk/", include("medoffice.frontdesk.urls")),
     path("fhir/r4/", include("medoffice.interop.fhir.urls")),
     path("interop/", include("medoffice.interop.urls")),

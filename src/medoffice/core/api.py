@@ -70,6 +70,7 @@ def _register_routers() -> None:
     from medoffice.frontdesk.api import router as frontdesk_router
     from medoffice.patients.api import router as patients_router
     from medoffice.patients.api_search import router as patient_search_router
+    from medoffice.referrals.api import router as referrals_router
     from medoffice.scheduling.api import router as scheduling_router
 
     api.add_router("/accounts/", accounts_router)
@@ -80,6 +81,7 @@ def _register_routers() -> None:
     api.add_router("/chart/", chart_router)
     api.add_router("/frontdesk/", frontdesk_router)
     api.add_router("/scheduling/", scheduling_router)
+    api.add_router("/referrals/", referrals_router)
 
 
 _register_routers()

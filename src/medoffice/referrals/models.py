@@ -31,6 +31,9 @@ class Referral(TimeStampedModel):
     status = models.CharField(
         max_length=12, choices=ReferralStatus.choices, default=ReferralStatus.RECEIVED
     )
+    status_changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the status last moved (set by the services)"
+    )
     # The other party (outside practice) and our side.
     outside_provider_name = models.CharField(max_length=200)
     outside_provider_npi = models.CharField(max_length=10, blank=True)
@@ -93,7 +96,7 @@ class PriorAuthorization(TimeStampedModel):
     )
     auth_number = models.CharField(max_length=50)
     service_codes = models.JSONField(
-        default=list, help_text="Procedure codes the authorization covers"
+        default=list, blank=True, help_text="Procedure codes the authorization covers"
     )
     appointment_types = models.ManyToManyField(
         "scheduling.AppointmentType", blank=True, related_name="+"
