@@ -23,8 +23,12 @@ class PaymentForm(forms.Form):
         label="Amount collected ($)", required=False, max_digits=10, decimal_places=2,
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"}),
     )  # fmt: skip
-    method = forms.ChoiceField(label="Paid by", choices=PaymentMethod.choices, initial="card")
-    kind = forms.ChoiceField(label="For", choices=PaymentKind.choices)
+    # Not required by themselves: a page without payment fields (a nurse's check-in) sends
+    # none; with an amount they are (see clean()).
+    method = forms.ChoiceField(
+        label="Paid by", choices=PaymentMethod.choices, initial="card", required=False
+    )
+    kind = forms.ChoiceField(label="For", choices=PaymentKind.choices, required=False)
     check_number = forms.CharField(label="Check number", required=False, max_length=20)
     card_last4 = forms.CharField(
         label="Card: last 4 digits", required=False, max_length=4,
@@ -46,6 +50,15 @@ class PaymentForm(forms.Form):
         if amount is not None and amount <= 0:
             raise ValidationError("The amount must be more than zero.")
         return amount
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("amount") is not None:
+            if not data.get("method"):
+                self.add_error("method", "Choose cash, check or card.")
+            if not data.get("kind"):
+                self.add_error("kind", "Choose what the payment is for.")
+        return data
 
     def payment(self) -> PaymentInput | None:
         """The payment to record, or None when no amount was given."""

@@ -111,6 +111,24 @@ def test_a_nurse_checks_in_but_takes_no_money(today_visit, staff, clinic):
         )  # fmt: skip
 
 
+@pytest.mark.parametrize("role", ["nurse", "clinician"])
+def test_clinical_staff_check_in_and_out_with_forms_without_payment_fields(
+    today_visit, staff, role
+):
+    client = signed_in_client(staff(role))
+    assert client.post(f"/frontdesk/visits/{today_visit.pk}/check-in/", {}).status_code == 302
+    assert _status(today_visit) == S.ARRIVED
+    Appointment.objects.filter(pk=today_visit.pk).update(status=S.WITH_PROVIDER)
+    assert client.post(f"/frontdesk/visits/{today_visit.pk}/check-out/", {}).status_code == 302
+    assert _status(today_visit) == S.COMPLETED
+
+
+def test_an_amount_needs_a_method(today_visit, staff):
+    client = signed_in_client(staff("frontdesk"))
+    response = client.post(f"/frontdesk/visits/{today_visit.pk}/check-in/", {"pay-amount": "5"})
+    assert response.status_code == 400 and _status(today_visit) == S.SCHEDULED
+
+
 def test_a_cancelled_visit_is_not_checked_in(today_visit, staff):
     Appointment.objects.filter(pk=today_visit.pk).update(status=S.CANCELLED)
     today_visit.refresh_from_db()
