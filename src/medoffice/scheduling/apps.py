@@ -7,6 +7,7 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Scheduling"
 
     def ready(self) -> None:
-        from medoffice.scheduling import navigation_calendar
+        from medoffice.scheduling import navigation_calendar, navigation_setup
 
         navigation_calendar.register_all()
+        navigation_setup.register_all()

@@ -190,6 +190,7 @@ class Column:
     bookable: bool = False
     slices: list[Slice] = field(default_factory=list)
     cards: list[Card] = field(default_factory=list)
+    cards_html: str = ""  # filled by calendar_html.render_cards for the template
 
     @property
     def has_time_off(self) -> bool:

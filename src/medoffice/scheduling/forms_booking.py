@@ -102,6 +102,7 @@ class BookingForm(_WhenForm):
     )
     type = TypeChoiceField(
         queryset=AppointmentType.objects.none(),
+        label="Type of visit",
         empty_label="Choose the kind of visit",
         error_messages={
             "required": "Choose the kind of visit.",

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from medoffice.scheduling import views_appointment, views_booking, views_calendar
+from medoffice.scheduling import views_appointment, views_booking, views_calendar, views_find
 
 app_name = "scheduling"
 
@@ -18,4 +18,7 @@ urlpatterns: list = [
     path(A + "move/", views_appointment.appointment_move, name="appointment_move"),
     path(A + "cancel/", views_appointment.appointment_cancel_view, name="appointment_cancel"),
     path(A + "no-show/", views_appointment.appointment_no_show, name="appointment_no_show"),
+    # Find first available, and the setup pages (urls_setup.py)
+    path("find/", views_find.find, name="find"),
+    path("setup/", include("medoffice.scheduling.urls_setup")),
 ]

@@ -39,6 +39,7 @@ from medoffice.scheduling.views_panels import (
     location_scope,
     pick,
     providers_for,
+    quiet,
     render_done,
     render_panel,
     require_own_schedule,
@@ -143,6 +144,7 @@ def appointment_move(request: AuthedRequest, appointment_id: int) -> HttpRespons
         data = {**_move_initial(appointment), **request.GET.dict()}
         form = _move_form(request, data, choices)
         form.is_valid()
+        quiet(form)
         context = {
             "form": form,
             "appointment": appointment,

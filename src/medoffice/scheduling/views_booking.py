@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from medoffice.audit.services import audit_record
 from medoffice.core.access import AccessDenied, own_only, patient_access, requires
@@ -18,7 +19,7 @@ from medoffice.core.http import AuthedRequest
 from medoffice.core.permissions import Capability, Need
 from medoffice.organization.models import Location
 from medoffice.patients.models import Patient
-from medoffice.scheduling.calendar_grid import zone_of
+from medoffice.scheduling.calendar_grid import zone_abbreviation
 from medoffice.scheduling.forms_booking import BookingForm
 from medoffice.scheduling.models import (
     Appointment,
@@ -33,6 +34,7 @@ from medoffice.scheduling.views_panels import (
     location_scope,
     pick,
     providers_for,
+    quiet,
     render_done,
     render_panel,
     rooms_for,
@@ -116,8 +118,16 @@ def _booking_context(request: AuthedRequest, form: BookingForm, choices: dict) -
         and chosen_type is not None
         and chosen_type.allows_overbooking,
         "overbook_types": overbook_types,
-        "zone": zone_of(choices["location"]).key if choices["location"] else "",
+        "zone": _zone_label(form, choices["location"]),
     }
+
+
+def _zone_label(form: BookingForm, location: Location | None) -> str:
+    """EST or EDT (or CST...): the location's zone on the chosen day."""
+    if location is None:
+        return ""
+    day = getattr(form, "cleaned_data", {}).get("date") or timezone.localdate()
+    return zone_abbreviation(location, day)
 
 
 def _int(value: Any) -> int | None:
@@ -149,9 +159,10 @@ def book(request: AuthedRequest) -> HttpResponse:
         data["provider"] = str(choices["provider"].pk)
     form = _booking_form(request, data, choices)
     if request.method != "POST":
-        form.is_valid()  # to show what is chosen and compute warnings; errors stay hidden
+        form.is_valid()  # to read what is chosen so far (for the warnings)
         context = _booking_context(request, form, choices)
         context["warnings"] = _warnings_before(request, form, context["patient"])
+        quiet(form)
         context["quiet"] = True
         query = source.get("q", "").strip()[:200]
         if query and context["patient"] is None:  # the Search button, without JavaScript

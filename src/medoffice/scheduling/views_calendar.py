@@ -28,6 +28,7 @@ from medoffice.scheduling.calendar_grid import (
     CalendarFilters,
     CalendarWeek,
 )
+from medoffice.scheduling.calendar_html import render_cards
 from medoffice.scheduling.models import AppointmentStatus, AppointmentType, Provider, Room
 from medoffice.scheduling.selectors_calendar import calendar_day
 from medoffice.scheduling.selectors_calendar_week import calendar_week
@@ -87,6 +88,7 @@ def grid_context(request: AuthedRequest, view: str, query: QueryDict) -> dict[st
     else:
         cal = calendar_day(request.user, day, filters)
         shown_day = day
+    render_cards(cal.columns)
     refs = cal.patient_refs
     if refs:
         audit_patients_shown(
@@ -94,6 +96,7 @@ def grid_context(request: AuthedRequest, view: str, query: QueryDict) -> dict[st
         )
     return_query = urlencode([("date", shown_day.isoformat()), *filters.query_items()])
     return {
+        "focus_minute": _focus_minute(cal, shown_day if view == "day" else None),
         "cal": cal,
         "view": view,
         "day": shown_day,
@@ -102,6 +105,18 @@ def grid_context(request: AuthedRequest, view: str, query: QueryDict) -> dict[st
         "may_book": can(request.user, Capability.SCHEDULE, Need.EDIT),
         "today": timezone.localdate(),
     }
+
+
+def _focus_minute(cal: CalendarDay | CalendarWeek, day: date | None) -> int:
+    """Where the grid opens scrolled to: an hour before now on today's page, else a little
+    before the first visit (or the first open hours)."""
+    if day is not None and day == timezone.localdate():
+        now = timezone.localtime()
+        return now.hour * 60 + now.minute - 60
+    starts = [c.start_minute for c in cal.cards] or [
+        s.start_minute for col in cal.columns for s in col.slices if s.kind != "off"
+    ]
+    return min(starts) - 30 if starts else cal.axis.start_minute
 
 
 def _page_context(request: AuthedRequest, view: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.forms.utils import ErrorDict
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -161,6 +162,12 @@ def require_own_schedule(user: Any, appointment: Appointment) -> None:
             object_type="appointment",
             object_id=str(appointment.pk),
         )
+
+
+def quiet(form: Any) -> None:
+    """A panel opened with some choices made: show them, without complaining yet about the
+    ones still missing (the errors would also mark the fields aria-invalid)."""
+    form._errors = ErrorDict()
 
 
 def apply_errors(form: Any, exc: ValidationError) -> None:

@@ -34,3 +34,7 @@ API_RULES: dict[str, AccessRule] = {
         Capability.VISIT_FLOW, Need.EDIT
     ),
 }
+
+from medoffice.scheduling.tests.access_rules_setup import SETUP_URL_RULES  # noqa: E402
+
+URL_RULES.update(SETUP_URL_RULES)

@@ -10,6 +10,10 @@
   var SWAPPABLE_ERRORS = [400, 403, 409]; // the server's answers with a message to show
 
   document.documentElement.classList.add("js");
+  // htmx carries class and style attributes over when it swaps in an element with the same
+  // id; copying a style attribute (a browser or an extension may leave an empty one on an
+  // input) is an inline style the CSP refuses. Classes are all the panels need.
+  if (window.htmx) window.htmx.config.attributesToSettle = ["class", "width", "height"];
 
   function grid() { return document.getElementById("cal-grid"); }
   function panel() { return document.getElementById("cal-panel"); }
@@ -98,8 +102,21 @@
       }
       return;
     }
+    if (!window.htmx) return;
+    var card = evt.target.closest && evt.target.closest("#cal-grid .cal-card");
+    if (card) {
+      // A card opens its panel beside the grid (its link is the page of its own without JS).
+      evt.preventDefault();
+      var g = grid();
+      var params = new URLSearchParams();
+      params.set("view", g.getAttribute("data-view"));
+      params.set("return", g.getAttribute("data-return"));
+      window.htmx.ajax("GET", card.getAttribute("href") + "?" + params.toString(),
+                       { target: "#cal-panel", swap: "innerHTML" });
+      return;
+    }
     var body = bookableBody(evt.target);
-    if (!body || !window.htmx) return;
+    if (!body) return;
     var col = body.closest(".cal-col");
     var at = rowAt(body, evt.clientY);
     openBooking(col, at.start + at.row * SLOT_MINUTES, locationAt(col, evt.clientX, evt.clientY));
@@ -163,7 +180,9 @@
     var minute = at.start + row * SLOT_MINUTES;
     drag.target = { col: col, minute: minute, location: locationAt(col, evt.clientX, evt.clientY) };
     var where = col === drag.fromCol ? "" : " · " + col.getAttribute("data-title");
-    showGhost(body, row, drag.span, "→ " + clock(minute) + where, true);
+    var label = "→ " + clock(minute) + where;
+    showGhost(body, row, drag.span, label, true);
+    drag.card.setAttribute("data-drop-label", label);
   });
 
   function hover(evt) {
@@ -177,9 +196,11 @@
   document.addEventListener("pointerleave", hideGhost);
 
   function snapBack(card) {
+    card.removeAttribute("data-drop-label");
     card.classList.remove("is-dragging", "is-saving");
     card.classList.add("is-returning");
     card.style.transform = "";
+    card.removeAttribute("style");
     window.setTimeout(function () { card.classList.remove("is-returning"); }, 300);
   }
 
@@ -339,5 +360,21 @@
       }, 120);
     });
   }
-  document.addEventListener("DOMContentLoaded", syncJump);
+  // Open the day where it matters: around now on today's page, else near the first visit.
+  function scrollToFocus() {
+    var box = document.getElementById("cal-scroll");
+    var g = grid();
+    var body = g && g.querySelector(".cal-col-body");
+    if (!box || !body) return;
+    var minute = parseInt(g.getAttribute("data-focus-minute"), 10);
+    var start = parseInt(g.getAttribute("data-axis-start"), 10);
+    if (isNaN(minute) || minute <= start) return;
+    var at = rowAt(body, 0);
+    box.scrollTop = Math.max(0, ((minute - start) / SLOT_MINUTES) * at.px);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    syncJump();
+    scrollToFocus();
+  });
 })();
