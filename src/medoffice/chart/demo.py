@@ -1,13 +1,17 @@
 """Demo chart history: years of encounters with coding, signed notes, vitals and labs, plus
-problem lists, allergies, medications and immunizations (bulk inserts, progress bar)."""
+problem lists, allergies, medications and immunizations (bulk inserts, progress bar).
+
+Encounters come from the demo appointments (scheduling/demo_appointments.py): one for each
+completed or checked-out visit, and an in-progress one for each patient with the provider now.
+"""
 
 from __future__ import annotations
 
-import zoneinfo
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from medoffice.chart.models import (
@@ -25,6 +29,7 @@ from medoffice.chart.models import (
 from medoffice.coding import icd10
 from medoffice.coding.models import ProcedureCode
 from medoffice.core.demo import DemoContext, DemoStep
+from medoffice.scheduling.models import Appointment, AppointmentStatus
 
 BATCH = 2000
 # Common office diagnoses (billable ICD-10-CM), with how often they come up.
@@ -48,25 +53,22 @@ CHRONIC = {
     "I48.91",
     "J44.9",
 }
-VISIT_TYPES = [
-    ("office", 70),
-    ("new", 8),
-    ("wellness", 10),
-    ("telehealth", 7),
-    ("procedure", 3),
-    ("nurse", 2),
-]
+# Appointment types as encounter types; what the visit bills besides the E/M code.
+ENCOUNTER_TYPES = {"office": "office", "new": "new", "physical": "wellness", "telehealth": "telehealth",
+                   "nurse": "nurse", "procedure": "procedure", "injection": "procedure", "ecg": "office",
+                   "spirometry": "office"}  # fmt: skip
+SERVICE_CODES = {
+    "procedure": ["11102"],
+    "injection": ["20610"],
+    "ecg": ["93000"],
+    "spirometry": ["94010"],
+}
+# Appointments that became encounters: the visit happened, or is happening now (the front desk
+# opens the encounter when the patient is roomed).
+FINISHED = [AppointmentStatus.COMPLETED, AppointmentStatus.CHECKED_OUT]
+VISITED = [*FINISHED, AppointmentStatus.WITH_PROVIDER, AppointmentStatus.ROOMED]
 EM_CODES = {"office": ["99213", "99214", "99212"], "new": ["99203", "99204"], "telehealth": ["99213", "99214"],
             "wellness": ["99396", "99395", "99397"], "procedure": ["99213"], "nurse": ["99211"]}  # fmt: skip
-REASONS = {
-    "office": ["Follow-up of blood pressure", "Diabetes check", "Cough for a week", "Back pain", "Medication review",
-               "Sore throat", "Anxiety follow-up", "Rash", "Knee pain", "Fatigue"],
-    "new": ["New patient: establish care", "New patient: transfer of care"],
-    "wellness": ["Annual physical", "Well visit"],
-    "telehealth": ["Video follow-up", "Lab results review"],
-    "procedure": ["Skin lesion removal", "Joint injection"],
-    "nurse": ["Blood pressure check", "Vaccine"],
-}  # fmt: skip
 ALLERGIES = [("Penicillin", "Hives", "moderate"), ("Sulfa drugs", "Rash", "mild"), ("Peanuts", "Anaphylaxis", "severe"),
              ("Latex", "Itching", "mild"), ("Codeine", "Nausea", "mild"), ("Shellfish", "Swelling", "severe")]  # fmt: skip
 MEDICATIONS = {
@@ -99,33 +101,26 @@ def _note_text(rng: Any, reason: str, codes: list[str]) -> dict[str, str]:
 
 
 def create_encounters(ctx: DemoContext) -> str:
+    """An encounter for every completed appointment (and the ones in the room right now), at
+    the appointment's provider, location, department and start, linked back to it."""
     rng = ctx.rng
     missing = [c for c, _ in DIAGNOSES if not icd10.is_billable(c)]
     if missing:
         raise RuntimeError(f"Demo diagnosis codes are not billable ICD-10-CM: {missing}")
-    providers = ctx.shared["providers"]
     users = ctx.shared["users"]
     nurses = [u.pk for name, u in users.items() if name.startswith("nurse")]
-    patient_ids = ctx.shared["patient_ids"]
     codes = dict(ProcedureCode.objects.values_list("code", "pk"))
     dx_codes, dx_weights = zip(*DIAGNOSES, strict=True)
-    types, type_weights = zip(*VISIT_TYPES, strict=True)
     descriptions = {c: icd10.lookup(c).description for c in dx_codes}  # type: ignore[union-attr]
-    today = timezone.localdate()
-    first = today - timedelta(days=365 * ctx.size.years_of_history)
-    days = [first + timedelta(days=i) for i in range((today - first).days + 15)]
-    workdays = [d for d in days if d.weekday() < 5]
-    provider_location = {
-        p.pk: (p.primary_location_id, zoneinfo.ZoneInfo("America/New_York")) for p in providers
-    }
     now = timezone.now()
     counts = dict.fromkeys(["encounters", "diagnoses", "procedures", "notes", "vitals", "labs"], 0)
-    pending: list[tuple[Encounter, str, list[str], bool]] = []
+    pending: list[tuple[Encounter, str, list[str], bool, int, Any]] = []
 
     def flush() -> None:
         Encounter.objects.bulk_create([p[0] for p in pending], batch_size=BATCH)
         dx, procs, notes, vitals, labs = [], [], [], [], []
-        for encounter, visit_type, dx_list, finished in pending:
+        for encounter, appt_type, dx_list, finished, _, roomed_at in pending:
+            visit_type = encounter.type
             for rank, code in enumerate(dx_list, start=1):
                 dx.append(
                     EncounterDiagnosis(
@@ -148,6 +143,10 @@ def create_encounters(ctx: DemoContext) -> str:
                         diagnosis_pointers=[1],
                     )
                 )
+                for extra in SERVICE_CODES.get(appt_type, []):
+                    if extra in codes:
+                        procs.append(EncounterProcedure(encounter_id=encounter.pk, code_id=codes[extra],
+                                                        units=1, diagnosis_pointers=[1]))  # fmt: skip
                 if "Z23" in dx_list and "90471" in codes:
                     procs.append(
                         EncounterProcedure(
@@ -172,6 +171,7 @@ def create_encounters(ctx: DemoContext) -> str:
             )
             if visit_type != "telehealth" and rng.random() < 0.7:
                 nurse = rng.choice(nurses) if nurses else None
+                taken = (roomed_at or encounter.start) + timedelta(minutes=3)
                 sbp = rng.randrange(104, 168)
                 for kind, value, unit in (
                     ("sbp", sbp, "mm[Hg]"), ("dbp", rng.randrange(62, min(104, sbp - 20)), "mm[Hg]"),
@@ -179,7 +179,7 @@ def create_encounters(ctx: DemoContext) -> str:
                 ):  # fmt: skip
                     value = max(Decimal("20"), min(Decimal(str(value)), Decimal("300")))
                     vitals.append(VitalSign(patient_id=encounter.patient_id, encounter_id=encounter.pk, kind=kind, value=value,
-                                            unit=unit, taken_at=encounter.start + timedelta(minutes=8), recorded_by_id=nurse))  # fmt: skip
+                                            unit=unit, taken_at=taken, recorded_by_id=nurse))  # fmt: skip
             if rng.random() < 0.1:
                 for name, loinc, unit, low, high, typical, spread in rng.sample(LABS, 3):
                     value = Decimal(str(round(max(0.1, rng.gauss(typical, spread)), 1)))
@@ -205,41 +205,58 @@ def create_encounters(ctx: DemoContext) -> str:
                                  (ClinicalNote, notes, "notes"), (VitalSign, vitals, "vitals"), (LabResult, labs, "labs")):  # fmt: skip
             model.objects.bulk_create(rows, batch_size=BATCH)
             counts[key] += len(rows)
+        # Link each appointment to its encounter (one statement, many parameter rows).
+        table = Appointment._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET encounter_id = %s WHERE id = %s",  # noqa: S608 - model table name
+                [(p[0].pk, p[4]) for p in pending],
+            )
         counts["encounters"] += len(pending)
         pending.clear()
 
-    per_day = ctx.size.visits_per_provider_day
-    for day in ctx.progress(workdays, desc="encounters"):
-        for provider in providers:
-            location_id, tz = provider_location[provider.pk]
-            slots = rng.sample(range(8 * 3, 17 * 3), k=min(per_day + rng.randrange(-2, 3), 27))
-            for slot in sorted(slots):
-                start = datetime.combine(day, time(slot // 3, (slot % 3) * 20), tzinfo=tz)
-                finished = start < now
-                visit_type = rng.choices(types, type_weights)[0]
-                if visit_type == "wellness":
-                    dx_list = ["Z00.00" if rng.random() < 0.7 else "Z00.01"]
-                elif finished and rng.random() < 0.01:
-                    dx_list = []  # a finished visit nobody coded: the records audit finds it
-                else:
-                    dx_list = list(
-                        dict.fromkeys(
-                            rng.choices(dx_codes, dx_weights, k=rng.choice([1, 1, 2, 2, 3]))
-                        )
-                    )
-                encounter = Encounter(
-                    patient_id=rng.choice(patient_ids),
-                    location_id=location_id,
-                    provider_id=provider.pk,
-                    type=visit_type,
-                    reason=rng.choice(REASONS[visit_type]),
-                    start=start,
-                    end=start + timedelta(minutes=20) if finished else None,
-                    status="finished" if finished else "planned",
-                )
-                pending.append(
-                    (encounter, visit_type, dx_list if finished else dx_list[:1], finished)
-                )
+    seen = Appointment.objects.filter(status__in=VISITED).order_by("pk")
+    columns = ("pk", "patient_id", "provider__user_id", "location_id", "department_id", "type__code",
+               "start", "status", "reason", "roomed_at", "checked_out_at")  # fmt: skip
+    for (
+        pk,
+        patient,
+        user,
+        location,
+        department,
+        appt_type,
+        start,
+        status,
+        reason,
+        roomed_at,
+        out_at,
+    ) in ctx.progress(
+        seen.values_list(*columns).iterator(chunk_size=BATCH), total=seen.count(), desc="encounters"
+    ):
+        finished = status in FINISHED
+        visit_type = ENCOUNTER_TYPES[appt_type]
+        if visit_type == "wellness":
+            dx_list = ["Z00.00" if rng.random() < 0.7 else "Z00.01"]
+        elif finished and rng.random() < 0.01:
+            dx_list = []  # a finished visit nobody coded: the records audit finds it
+        else:
+            dx_list = list(
+                dict.fromkeys(rng.choices(dx_codes, dx_weights, k=rng.choice([1, 1, 2, 2, 3])))
+            )
+        encounter = Encounter(
+            patient_id=patient,
+            location_id=location,
+            department_id=department,
+            provider_id=user,
+            type=visit_type,
+            reason=reason,
+            start=start,
+            end=max(out_at, start) if finished else None,
+            status="finished" if finished else "in-progress",
+        )
+        pending.append(
+            (encounter, appt_type, dx_list if finished else dx_list[:1], finished, pk, roomed_at)
+        )
         if len(pending) >= BATCH:
             flush()
     if pending:
