@@ -93,9 +93,7 @@ def find(request: AuthedRequest) -> HttpResponse:
             for slot in found
         ]
         context["appt_type"] = data["type"]
-    template = (
-        "scheduling/find_results.html"
-        if request.headers.get("HX-Request")
-        else "scheduling/find_page.html"
-    )
-    return render(request, template, context, status=400 if form.errors else 200)
+    if request.headers.get("HX-Request"):
+        # htmx swaps only successful answers: field errors come back in the results box.
+        return render(request, "scheduling/find_results.html", context)
+    return render(request, "scheduling/find_page.html", context, status=400 if form.errors else 200)
