@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -22,6 +22,7 @@ from medoffice.core.demo import DemoContext
 from medoffice.core.sequences import luhn_check_digit
 from medoffice.patients.models import Coverage, Payer
 from medoffice.referrals.models import AuthorizationUse, PriorAuthorization, Referral
+from medoffice.scheduling.demo import keep_timestamps
 from medoffice.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 
 S = AppointmentStatus
@@ -57,6 +58,15 @@ def _outside(ctx: DemoContext, practice: str) -> dict[str, str]:
     }
 
 
+def _stamp(ctx: DemoContext, row: Referral, changed: datetime) -> Referral:
+    """When it was recorded (the day it came in or was written) and when its status last moved."""
+    now = ctx.shared["scheduling"].now
+    local = datetime.combine(row.received_on, time(9), tzinfo=timezone.get_current_timezone())
+    row.created_at = min(local + timedelta(minutes=ctx.rng.randrange(480)), now)
+    row.status_changed_at = row.updated_at = min(max(changed, row.created_at), now)
+    return row
+
+
 def _referrals(ctx: DemoContext, today: date) -> list[Referral]:
     rng = ctx.rng
     demo = ctx.shared["scheduling"]
@@ -76,30 +86,34 @@ def _referrals(ctx: DemoContext, today: date) -> list[Referral]:
         urgent = rng.random() < 0.15
         visit_day = timezone.localdate(start)
         linked: int | None = pk
-        if status in (S.SCHEDULED, S.CONFIRMED):
-            state = "scheduled"
+        changed = created  # booked
+        age = (today - visit_day).days
+        if status == S.COMPLETED and age >= 10 and (age < 60 or rng.random() < 0.3):
+            state, changed = "report_sent", start + timedelta(days=rng.randrange(2, 10))
         elif status == S.COMPLETED:
-            age = (today - visit_day).days
-            state = (
-                "seen"
+            state = "seen" if age < 10 else "closed"
+            changed = (
+                start + timedelta(hours=2)
                 if age < 10
-                else "report_sent"
-                if age < 60 or rng.random() < 0.3
-                else "closed"
+                else start + timedelta(days=rng.randrange(15, 60))
             )
         elif status in ACTIVE_STATUSES:
-            state = "scheduled"  # in the office today
+            state = "scheduled"  # booked, or in the office today
         else:  # cancelled or missed: back on the worklist, or given up on long ago
-            linked = None
-            state = "received" if (today - visit_day).days < 45 else "closed"
-        rows.append(Referral(
+            linked, changed = None, start
+            if age >= 45:
+                state, changed = "closed", start + timedelta(days=45)
+            else:
+                state = "received"
+        row = _stamp(ctx, Referral(
             patient_id=patient, direction="in", status=state, our_provider_id=provider,
             specialty={"CARD": "Cardiology", "DERM": "Dermatology"}[specialists[provider]], reason=reason,
             diagnosis_code=dx, urgency="urgent" if urgent else "routine", received_on=received,
             due_by=received + timedelta(days=7 if urgent else 30), appointment_id=linked, created_by_id=creator,
             notes="Patient did not reschedule." if state == "closed" and linked is None else "",
             **_outside(ctx, rng.choice(OUTSIDE_PRACTICES[-3:])),
-        ))  # fmt: skip
+        ), changed)  # fmt: skip
+        rows.append(row)
     # Received lately and not scheduled yet: the worklist, a share of it overdue.
     patient_ids = ctx.shared["patient_ids"]
     for _ in range(max(8, len(demo.providers) * 3)):
@@ -108,13 +122,14 @@ def _referrals(ctx: DemoContext, today: date) -> list[Referral]:
         reason, dx = rng.choice(INCOMING[code])
         received = today - timedelta(days=rng.randrange(0, 60))
         urgent = rng.random() < 0.2
-        rows.append(Referral(
+        row = Referral(
             patient_id=rng.choice(patient_ids), direction="in", status="received", our_provider_id=provider,
             specialty={"CARD": "Cardiology", "DERM": "Dermatology"}[code], reason=reason, diagnosis_code=dx,
             urgency="urgent" if urgent else "routine", received_on=received,
             due_by=received + timedelta(days=7 if urgent else 30), created_by_id=creator,
             **_outside(ctx, rng.choice(OUTSIDE_PRACTICES[-3:])),
-        ))  # fmt: skip
+        )  # fmt: skip
+        rows.append(_stamp(ctx, row, datetime.min.replace(tzinfo=UTC)))
     # Outgoing: written at a small share of completed primary-care visits.
     primary = [p.pk for p in demo.providers if p.department_code in ("FM", "IM")]
     visits = (
@@ -131,12 +146,18 @@ def _referrals(ctx: DemoContext, today: date) -> list[Referral]:
         age = (today - written).days
         state = ("received" if age < 7 else "scheduled" if age < 30 else
                  rng.choice(["seen", "report_sent", "report_sent", "closed"]))  # fmt: skip
-        rows.append(Referral(
+        moved_after = {"received": 0, "scheduled": 5, "seen": 25, "report_sent": 35, "closed": 60}[
+            state
+        ]
+        row = Referral(
             patient_id=patient, direction="out", status=state, our_provider_id=provider, specialty=specialty,
             reason=reason, diagnosis_code=dx, received_on=written, due_by=written + timedelta(days=45),
             created_by_id=creator, **_outside(ctx, OUTSIDE_PRACTICES[index]),
-        ))  # fmt: skip
-    Referral.objects.bulk_create(rows, batch_size=BATCH)
+        )  # fmt: skip
+        changed = start + timedelta(days=moved_after + rng.randrange(0, 10) if moved_after else 0)
+        rows.append(_stamp(ctx, row, changed))
+    with keep_timestamps(Referral):
+        Referral.objects.bulk_create(rows, batch_size=BATCH)
     return rows
 
 
@@ -195,7 +216,12 @@ def _authorizations(ctx: DemoContext, today: date) -> tuple[int, int, int, int, 
                 notes="Hyaluronic acid series, one knee" if rng.random() < 0.5 else "",
             ))  # fmt: skip
             uses.append(drawn)
-    PriorAuthorization.objects.bulk_create(auths, batch_size=BATCH)
+            asked = start - timedelta(days=rng.randrange(1, 10))  # approved before it starts
+            auths[-1].created_at = auths[-1].updated_at = min(
+                datetime.combine(asked, time(10), tzinfo=timezone.get_current_timezone()), demo.now
+            )
+    with keep_timestamps(PriorAuthorization):
+        PriorAuthorization.objects.bulk_create(auths, batch_size=BATCH)
     through = PriorAuthorization.appointment_types.through
     through.objects.bulk_create(
         [through(priorauthorization_id=a.pk, appointmenttype_id=injection.pk) for a in auths],
