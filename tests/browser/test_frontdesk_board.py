@@ -77,6 +77,8 @@ def test_a_visit_through_the_board(clinic, new_page, screenshot, console):  # no
     grace = _section(nurse, "lobby").locator(f"#visit-{appt.pk}")
     grace.get_by_role("button", name=re.compile("Room")).click()
     expect(nurse.get_by_role("heading", level=1)).to_contain_text("Room: Grace Okafor")
+    check_accessibility_basics(nurse)
+    screenshot(nurse, "frontdesk-room-desktop")
     nurse.get_by_label("Room").select_option(label="Exam 1 (exam room)")
     nurse.get_by_role("button", name="Room the patient").click()
     expect(_section(nurse, "roomed")).to_contain_text("Exam 1")
@@ -128,4 +130,14 @@ def test_a_visit_through_the_board(clinic, new_page, screenshot, console):  # no
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the board scrolls sideways on a phone ({width}px)"
     screenshot(phone, "frontdesk-board-phone")
+    # The manager reads the wait times (from the menu).
+    manager = new_page()
+    persona("manager", location=location)
+    open_sign_in(manager)
+    sign_in(manager, "manager")
+    manager.get_by_role("link", name="Wait times").click()
+    expect(manager.get_by_role("heading", level=1)).to_have_text("Wait times")
+    expect(manager.locator("#wait-times")).to_contain_text("Arrival to roomed")
+    check_accessibility_basics(manager)
+    screenshot(manager, "frontdesk-wait-times-desktop")
     assert not console.errors(), console.errors()

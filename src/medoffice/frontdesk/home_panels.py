@@ -10,7 +10,7 @@ from django.http import HttpRequest
 
 from medoffice.core import home, navigation
 from medoffice.core.access import AccessRule, can
-from medoffice.core.permissions import Capability
+from medoffice.core.permissions import Capability, RoleCode
 from medoffice.frontdesk import selectors
 
 FLOW_VIEW = AccessRule("capability", Capability.VISIT_FLOW)
@@ -45,7 +45,9 @@ def register_all() -> None:
             "wait_times",
             "Wait times",
             "frontdesk:wait_times",
-            AccessRule("capability", Capability.REPORTS_ACCESS),
+            # The page is open to every role with the flow reports (the board links to it);
+            # the menu entry is the manager's.
+            AccessRule("role", roles=frozenset({RoleCode.MANAGER})),
             order=560,
         )
     )

@@ -63,6 +63,7 @@ def _render_board(request: AuthedRequest, location: Any, *, full: bool, error: s
     }
     if full:
         context["locations"] = selectors.board_locations(request.user)
+        context["can_reports"] = can(request.user, Capability.REPORTS_ACCESS)
         return render(request, "frontdesk/board.html", context)
     return render(request, "frontdesk/partials/board_body.html", context)
 
