@@ -158,10 +158,13 @@ def appointment_move(request: AuthedRequest, appointment_id: int) -> HttpRespons
     choices = _move_choices(request, appointment, data)
     form = _move_form(request, data, choices)
     status, message = 400, ""
-    if form.is_valid():
+    try:
+        require_own_schedule(request.user, appointment)
+    except AccessDenied as exc:
+        status, message = 403, exc.message
+    if status != 403 and form.is_valid():
         cleaned = form.cleaned_data
         try:
-            require_own_schedule(request.user, appointment)
             result = appointment_reschedule(
                 actor=request.user, appointment=appointment, start=form.start(),
                 provider=cleaned["provider"], location_id=cleaned["location"].pk,

@@ -153,10 +153,11 @@ def book(request: AuthedRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     choices = _booking_choices(request, source)
     data = source.copy()
-    if choices["location"] is not None:
-        data["location"] = str(choices["location"].pk)
-    if choices["provider"] is not None:
-        data["provider"] = str(choices["provider"].pk)
+    # Fill in what the person did not choose (the only location, a clinician's own column);
+    # never replace what they did choose, even when it is not theirs to choose.
+    for name in ("location", "provider"):
+        if not source.get(name) and choices[name] is not None:
+            data[name] = str(choices[name].pk)
     form = _booking_form(request, data, choices)
     if request.method != "POST":
         form.is_valid()  # to read what is chosen so far (for the warnings)
