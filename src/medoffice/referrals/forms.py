@@ -119,7 +119,9 @@ class ReferralStatusForm(forms.Form):
 
 
 class LinkAppointmentForm(forms.Form):
-    appointment = forms.ModelChoiceField(queryset=Appointment.objects.none(), label="Appointment")
+    appointment = forms.ModelChoiceField(
+        queryset=Appointment.objects.none(), label="Appointment", empty_label=None
+    )
 
     def __init__(self, *args: Any, appointments: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

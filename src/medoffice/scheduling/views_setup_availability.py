@@ -72,6 +72,19 @@ def _fingerprint(form: TemplateForm) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _grouped(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Days that change the same way, together: "40 days, Mon-Fri: 9-17 becomes 9-15"."""
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Any]] = {}
+    for day in days:
+        groups.setdefault((tuple(day["before"]), tuple(day["after"])), []).append(day["date"])
+    names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    return [
+        {"before": list(before), "after": list(after), "count": len(dates), "first": dates[0], "last": dates[-1],
+         "weekdays": ", ".join(names[w] for w in sorted({d.weekday() for d in dates}))}
+        for (before, after), dates in groups.items()
+    ]  # fmt: skip
+
+
 def _template_page(request: AuthedRequest, template: AvailabilityTemplate) -> HttpResponse:
     providers = providers_editable_by(request.user)
     if template.pk:
@@ -102,7 +115,9 @@ def _template_page(request: AuthedRequest, template: AvailabilityTemplate) -> Ht
                 patient_ids=[a.patient_id for a in preview.stranded], object_type="appointment",
                 view="template_preview", actor=request.user,
             )  # fmt: skip
-            context.update(preview=preview, previewed=_fingerprint(form))
+            context.update(
+                preview=preview, changes=_grouped(preview.days), previewed=_fingerprint(form)
+            )
     return render(
         request, "scheduling/setup_template_form.html", context, status=400 if form.errors else 200
     )
