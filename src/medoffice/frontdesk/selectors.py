@@ -407,14 +407,16 @@ class FollowUpLink:
 
 def schedule_day_url() -> str:
     try:
-        return reverse("scheduling:day")
+        return reverse("scheduling:calendar_day")
     except NoReverseMatch:
         return "/schedule/day/"  # the calendar's day view (scheduling app)
 
 
 def follow_up_links(appointment: Appointment, today: date) -> list[FollowUpLink]:
-    """Links into the calendar's day view for the usual follow-up intervals, pre-filled with
-    this patient, provider, type and location; weekend dates move to the Monday after."""
+    """Links into the calendar's day view for the usual follow-up intervals: the calendar's own
+    filters (date, location, provider) and, for its booking panel, the patient, the visit type
+    and the visit this follows (`visit_type`, not `type`, which would hide the provider's other
+    visits). Weekend dates move to the Monday after."""
     base = schedule_day_url()
     links = []
     for label, delta in FOLLOW_UP_INTERVALS:
@@ -426,7 +428,7 @@ def follow_up_links(appointment: Appointment, today: date) -> list[FollowUpLink]
             "location": appointment.location_id,
             "provider": appointment.provider_id,
             "patient": appointment.patient_id,
-            "type": appointment.type_id,
+            "visit_type": appointment.type_id,
             "follow_up_of": appointment.pk,
         }
         links.append(FollowUpLink(label, day, f"{base}?{urlencode(query)}"))
