@@ -329,17 +329,24 @@ def offer_accept(*, nonce: str) -> OfferOutcome:
         patient_id=offer.entry.patient_id, type=offer.appointment_type, provider=offer.provider,
         location_id=offer.location_id, start=offer.slot_start, front_desk_note="Booked from the waitlist",
     )  # fmt: skip
+    if offer.status != OfferStatus.SENT or offer.expires_at <= now:
+        state = (
+            OfferStatus.EXPIRED if offer.status == OfferStatus.SENT else OfferStatus(offer.status)
+        )
+        return OfferOutcome(False, STATE_MESSAGES[state])
     try:
         with transaction.atomic():
-            if not WaitlistOffer.objects.filter(
-                pk=offer.pk, status=OfferStatus.SENT, expires_at__gt=now
-            ).update(status=OfferStatus.ACCEPTED, responded_at=now):
-                raise _OfferClosed
+            # Book first: the occupancy rows make a second acceptance of the time wait for the
+            # first and then fail, before it has locked any offer row (no deadlock between two
+            # acceptances on PostgreSQL).
             result = appointment_book_for_patient(
                 request=request, via=VIA, booked_by=offer.entry.created_by
             )
             appointment = result.appointment
-            WaitlistOffer.objects.filter(pk=offer.pk).update(appointment=appointment)
+            if not WaitlistOffer.objects.filter(
+                pk=offer.pk, status=OfferStatus.SENT, expires_at__gt=now
+            ).update(status=OfferStatus.ACCEPTED, responded_at=now, appointment=appointment):
+                raise _OfferClosed  # withdrawn or expired meanwhile: the booking rolls back
             WaitlistEntry.objects.filter(pk=offer.entry_id).update(
                 status=EntryStatus.BOOKED, booked_appointment=appointment
             )
@@ -366,6 +373,9 @@ def offer_accept(*, nonce: str) -> OfferOutcome:
         )
         return OfferOutcome(offer.status == OfferStatus.ACCEPTED, STATE_MESSAGES[state])
     except (BookingConflict, IntegrityError):
+        offer.refresh_from_db()
+        if offer.status == OfferStatus.ACCEPTED:  # a second click of the same patient
+            return OfferOutcome(True, STATE_MESSAGES[OfferStatus.ACCEPTED])
         _offer_lost(offer)
         return OfferOutcome(
             False, "Sorry, this time was just taken. You are still on the waiting list."

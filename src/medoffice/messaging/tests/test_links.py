@@ -37,10 +37,15 @@ def booked(clinic):
 def test_the_link_names_no_patient_or_appointment(booked):
     appt, path = booked
     token = path.split("/")[3]
-    assert str(appt.pk) not in token.split(":")[0] and "Okafor" not in token
-    nonce = token.split(":")[0]
+    nonce, _stamp, _signature = token.split(":")
     assert PatientLink.objects.get(nonce=nonce).appointment_id == appt.pk
-    assert len(nonce) >= 20
+    # A random nonce (128 bits), a time stamp and a signature: nothing that names anyone.
+    assert len(nonce) >= 20 and nonce != str(appt.pk) and "Okafor" not in token
+    other = links.link_create(
+        purpose=LinkPurpose.APPOINTMENT, patient_id=appt.patient_id, appointment_id=appt.pk,
+        expires_at=appt.start,
+    )[0]  # fmt: skip
+    assert other.nonce != nonce
 
 
 def test_the_page_shows_when_and_where_but_not_why(booked):

@@ -264,18 +264,20 @@ def test_two_patients_accept_at_the_same_moment_one_wins(clinic):
     def accept(nonce: str) -> None:
         try:
             barrier.wait()
-            ok = offer_accept(nonce=nonce).ok
+            result: object = offer_accept(nonce=nonce).ok
+        except Exception as exc:
+            result = f"{type(exc).__name__}: {exc}"
         finally:
             connections.close_all()
         with lock:
-            outcomes.append(ok)
+            outcomes.append(result)
 
     threads = [threading.Thread(target=accept, args=(t,)) for t in tokens]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(outcomes) == [False, False, True]
+    assert sorted(outcomes, key=str) == [False, False, True], outcomes
     winners = Appointment.objects.filter(patient__in=[e.patient for e in entries])
     assert winners.count() == 1 and winners.get().start == appt.start
     assert WaitlistOffer.objects.filter(status=OfferStatus.ACCEPTED).count() == 1
