@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0002_initial'),
+        ("referrals", "0002_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='referral',
-            name='status_changed_at',
-            field=models.DateTimeField(blank=True, help_text='When the status last moved (set by the services)', null=True),
+            model_name="referral",
+            name="status_changed_at",
+            field=models.DateTimeField(
+                blank=True, help_text="When the status last moved (set by the services)", null=True
+            ),
         ),
         migrations.AlterField(
-            model_name='priorauthorization',
-            name='service_codes',
-            field=models.JSONField(blank=True, default=list, help_text='Procedure codes the authorization covers'),
+            model_name="priorauthorization",
+            name="service_codes",
+            field=models.JSONField(
+                blank=True, default=list, help_text="Procedure codes the authorization covers"
+            ),
         ),
     ]

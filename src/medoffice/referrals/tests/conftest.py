@@ -22,9 +22,9 @@ def injections(clinic):  # noqa: F811
     return clinic
 
 
-def auth_data(clinic, **overrides):
+def auth_data(practice, **overrides):
     data = {
-        "payer": clinic["payer"], "coverage": None, "auth_number": "A-1001", "service_codes": ["20610"],
+        "payer": practice["payer"], "coverage": None, "auth_number": "A-1001", "service_codes": ["20610"],
         "approved_units": 3, "start_date": date(2020, 1, 1), "end_date": date(2099, 12, 31),
         "low_units_threshold": 1, "notes": "",
     }  # fmt: skip

@@ -45,10 +45,14 @@ def units(auth):
 def test_create_checks_codes_number_and_coverage(injections):
     desk = persona("frontdesk")
     patient = make_patient()
-    auth = authorization_create(actor=desk, patient=patient, data=auth_data(injections, service_codes=["20610", "j3301"]))
+    auth = authorization_create(
+        actor=desk, patient=patient, data=auth_data(injections, service_codes=["20610", "j3301"])
+    )
     assert auth.service_codes == ["20610", "J3301"]
     other_payer = Payer.objects.create(name="Cigna Demo")
-    coverage = Coverage.objects.create(patient=patient, payer=other_payer, member_id="X1", effective_date=date(2020, 1, 1))
+    coverage = Coverage.objects.create(
+        patient=patient, payer=other_payer, member_id="X1", effective_date=date(2020, 1, 1)
+    )
     for bad, field in (
         ({"service_codes": ["20610", "00000"]}, "service_codes"),
         ({"service_codes": []}, "service_codes"),  # nothing covered
@@ -56,7 +60,9 @@ def test_create_checks_codes_number_and_coverage(injections):
         ({"end_date": date(2019, 1, 1)}, None),
     ):
         with pytest.raises(ValidationError) as exc:
-            authorization_create(actor=desk, patient=patient, data=auth_data(injections, auth_number="B-2", **bad))
+            authorization_create(
+                actor=desk, patient=patient, data=auth_data(injections, auth_number="B-2", **bad)
+            )
         if field:
             assert field in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
@@ -68,22 +74,33 @@ def test_create_checks_codes_number_and_coverage(injections):
 @pytest.mark.parametrize("role", ["manager", "nurse", "compliance", "admin"])
 def test_readers_cannot_enter_authorizations(injections, role):
     with pytest.raises(AccessDenied):
-        authorization_create(actor=persona(role), patient=make_patient(), data=auth_data(injections))
+        authorization_create(
+            actor=persona(role), patient=make_patient(), data=auth_data(injections)
+        )
     assert not PriorAuthorization.objects.exists()
 
 
 def test_booking_holds_a_unit_cancelling_gives_it_back(injections, hooks_run):
     patient = make_patient()
-    auth = authorization_create(actor=persona("biller"), patient=patient, data=auth_data(injections))
+    auth = authorization_create(
+        actor=persona("biller"), patient=patient, data=auth_data(injections)
+    )
     with hooks_run():
         visit = book(injections, patient, next_weekday_at(10)).appointment
     assert units(auth) == (1, 0, 2)
     with hooks_run():
-        moved = appointment_reschedule(actor=persona("frontdesk"), appointment=visit, start=next_weekday_at(11)).appointment
+        moved = appointment_reschedule(
+            actor=persona("frontdesk"), appointment=visit, start=next_weekday_at(11)
+        ).appointment
     assert units(auth) == (1, 0, 2), "the unit moved with the visit"
     assert AuthorizationUse.objects.get().appointment == moved
     with hooks_run():
-        appointment_cancel(actor=persona("frontdesk"), appointment=moved, reason="Feeling better", cancelled_by="patient")
+        appointment_cancel(
+            actor=persona("frontdesk"),
+            appointment=moved,
+            reason="Feeling better",
+            cancelled_by="patient",
+        )
     assert units(auth) == (0, 0, 3)
 
 
@@ -95,7 +112,9 @@ def test_a_completed_visit_uses_its_unit_a_no_show_releases_it(injections, hooks
         visit = book(injections, patient, next_weekday_at(10)).appointment
     for step in ("arrive", "see", "check_out", "complete"):
         with hooks_run():
-            appointment_step(actor=desk if step == "arrive" else doctor, appointment=visit, step=step)
+            appointment_step(
+                actor=desk if step == "arrive" else doctor, appointment=visit, step=step
+            )
     assert units(auth) == (0, 1, 2)
     # A visit in the past that nobody came to.
     past = timezone.now() - timedelta(days=1)
@@ -112,7 +131,9 @@ def test_a_completed_visit_uses_its_unit_a_no_show_releases_it(injections, hooks
 
 def test_types_not_covered_draw_nothing_and_used_up_auths_are_not_overdrawn(injections, hooks_run):
     patient = make_patient()
-    auth = authorization_create(actor=persona("frontdesk"), patient=patient, data=auth_data(injections, approved_units=1))
+    auth = authorization_create(
+        actor=persona("frontdesk"), patient=patient, data=auth_data(injections, approved_units=1)
+    )
     with hooks_run():
         book(injections, patient, next_weekday_at(9), type_key="office")
     assert units(auth) == (0, 0, 1)
@@ -138,7 +159,9 @@ def test_a_type_named_on_the_authorization_draws_without_codes(injections, hooks
 def test_approved_units_cannot_drop_below_what_is_drawn(injections, hooks_run):
     patient = make_patient()
     desk = persona("frontdesk")
-    auth = authorization_create(actor=desk, patient=patient, data=auth_data(injections, approved_units=2))
+    auth = authorization_create(
+        actor=desk, patient=patient, data=auth_data(injections, approved_units=2)
+    )
     with hooks_run():
         book(injections, patient, next_weekday_at(9))
         book(injections, patient, next_weekday_at(10))

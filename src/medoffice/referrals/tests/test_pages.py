@@ -79,7 +79,10 @@ def test_readers_see_but_do_not_change(clinic, role):
     assert client.get(f"/referrals/patients/{patient.pk}/{existing.pk}/").status_code == 200
     assert client.get(f"/referrals/patients/{patient.pk}/new/").status_code == 403
     assert client.post(f"/referrals/patients/{patient.pk}/new/", form_post()).status_code == 403
-    status = client.post(f"/referrals/patients/{patient.pk}/{existing.pk}/status/", {"status": "closed", "seen_status": "received"})
+    status = client.post(
+        f"/referrals/patients/{patient.pk}/{existing.pk}/status/",
+        {"status": "closed", "seen_status": "received"},
+    )
     assert status.status_code == 403
     assert Referral.objects.get().status == "received" and Referral.objects.count() == 1
 
@@ -89,8 +92,13 @@ def test_detail_offers_booking_and_moves_the_status(clinic):
     existing = referral(patient, our_provider=clinic["providers"][0])
     client = signed_in_client(persona("frontdesk"))
     page = client.get(f"/referrals/patients/{patient.pk}/{existing.pk}/").content.decode()
-    assert f"/schedule/find/?patient={patient.pk}&amp;referral={existing.pk}&amp;provider={clinic['providers'][0].pk}" in page
-    assert AuditEvent.objects.filter(object_type="referral", action="view", object_id=str(existing.pk)).exists()
+    assert (
+        f"/schedule/find/?patient={patient.pk}&amp;referral={existing.pk}&amp;provider={clinic['providers'][0].pk}"
+        in page
+    )
+    assert AuditEvent.objects.filter(
+        object_type="referral", action="view", object_id=str(existing.pk)
+    ).exists()
     response = client.post(
         f"/referrals/patients/{patient.pk}/{existing.pk}/status/", {"status": "closed", "seen_status": "received", "note": "Went elsewhere"}
     )  # fmt: skip
@@ -101,7 +109,10 @@ def test_patient_page_loads_the_referrals_box_for_those_who_may_see_it(clinic):
     patient = make_patient()
     referral(patient)
     loader = f'hx-get="/referrals/patients/{patient.pk}/summary/"'
-    assert loader in signed_in_client(persona("frontdesk")).get(f"/patients/{patient.pk}/").content.decode()
+    assert (
+        loader
+        in signed_in_client(persona("frontdesk")).get(f"/patients/{patient.pk}/").content.decode()
+    )
     box = signed_in_client(persona("nurse")).get(f"/referrals/patients/{patient.pk}/summary/")
     assert box.status_code == 200 and b"Changing mole" in box.content
 
@@ -115,7 +126,10 @@ def test_authorization_pages(injections):
         "start_date": timezone.localdate().isoformat(), "end_date": (timezone.localdate() + timedelta(days=90)).isoformat(),
         "low_units_threshold": "2",
     }  # fmt: skip
-    bad = client.post(f"/referrals/patients/{patient.pk}/authorizations/new/", {**post, "service_codes": "20610 99999"})
+    bad = client.post(
+        f"/referrals/patients/{patient.pk}/authorizations/new/",
+        {**post, "service_codes": "20610 99999"},
+    )
     assert bad.status_code == 400 and b"99999" in bad.content
     response = client.post(f"/referrals/patients/{patient.pk}/authorizations/new/", post)
     auth = PriorAuthorization.objects.get()
@@ -123,17 +137,28 @@ def test_authorization_pages(injections):
     assert list(auth.appointment_types.all()) == [injections["injection"]]
     detail = client.get(f"/referrals/patients/{patient.pk}/authorizations/{auth.pk}/")
     assert detail.status_code == 200 and b"ZX-9" in detail.content
-    edit = client.post(f"/referrals/patients/{patient.pk}/authorizations/{auth.pk}/edit/", {**post, "approved_units": "1"})
+    edit = client.post(
+        f"/referrals/patients/{patient.pk}/authorizations/{auth.pk}/edit/",
+        {**post, "approved_units": "1"},
+    )
     assert edit.status_code == 302 and PriorAuthorization.objects.get().approved_units == 1
     alerts = signed_in_client(persona("manager")).get("/referrals/authorizations/")
     assert alerts.status_code == 200 and b"ZX-9" in alerts.content, "1 unit left, threshold 2"
-    assert signed_in_client(persona("manager")).post(
-        f"/referrals/patients/{patient.pk}/authorizations/{auth.pk}/edit/", {**post, "approved_units": "9"}
-    ).status_code == 403
+    assert (
+        signed_in_client(persona("manager"))
+        .post(
+            f"/referrals/patients/{patient.pk}/authorizations/{auth.pk}/edit/",
+            {**post, "approved_units": "9"},
+        )
+        .status_code
+        == 403
+    )
     assert PriorAuthorization.objects.get().approved_units == 1
 
 
-@pytest.mark.parametrize(("role", "shown"), [("frontdesk", True), ("manager", True), ("biller", False)])
+@pytest.mark.parametrize(
+    ("role", "shown"), [("frontdesk", True), ("manager", True), ("biller", False)]
+)
 def test_home_panel_counts(clinic, role, shown):
     referral(make_patient(), due_by=timezone.localdate() - timedelta(days=1))
     page = signed_in_client(persona(role)).get("/").content.decode()
@@ -149,4 +174,7 @@ def test_api(injections):
     assert [r["patient_id"] for r in rows] == [patient.pk]
     data = client.get(f"/api/referrals/patients/{patient.pk}").json()
     assert data["authorizations"][0]["left"] == 3 and data["referrals"][0]["status"] == "received"
-    assert signed_in_client(persona("hr")).get(f"/api/referrals/patients/{patient.pk}").status_code == 403
+    assert (
+        signed_in_client(persona("hr")).get(f"/api/referrals/patients/{patient.pk}").status_code
+        == 403
+    )

@@ -51,7 +51,9 @@ def test_create_checks_the_diagnosis_npi_and_documents(clinic):
     referral = referral_create(actor=desk, patient=patient, data=data())
     assert referral.diagnosis_code == "R00.2" and referral.status == "received"
     assert referral.status_changed_at is not None
-    assert AuditEvent.objects.filter(object_type="referral", action="create", patient_id=patient.pk).exists()
+    assert AuditEvent.objects.filter(
+        object_type="referral", action="create", patient_id=patient.pk
+    ).exists()
     for bad, field in (
         ({"diagnosis_code": "Q99.99"}, "diagnosis_code"),
         ({"diagnosis_code": "E11"}, "diagnosis_code"),  # a category, not a complete code
@@ -98,7 +100,9 @@ def test_statuses_move_one_way_and_stale_moves_change_nothing(clinic):
     with pytest.raises(ValidationError, match="meanwhile"):
         referral_status_set(actor=desk, referral=other, status="scheduled", seen_status="received")
     assert Referral.objects.get(pk=other.pk).status == "closed"
-    moves = AuditEvent.objects.filter(object_type="referral", action="update", object_id=str(referral.pk))
+    moves = AuditEvent.objects.filter(
+        object_type="referral", action="update", object_id=str(referral.pk)
+    )
     assert moves.count() == 4
 
 
@@ -124,11 +128,15 @@ def test_referrals_follow_their_visit(clinic, django_capture_on_commit_callbacks
         visit = book(clinic, patient, next_weekday_at(10))
     referral_link_appointment(actor=desk, referral=referral, appointment=visit)
     with django_capture_on_commit_callbacks(execute=True):
-        moved = appointment_reschedule(actor=desk, appointment=visit, start=next_weekday_at(14)).appointment
+        moved = appointment_reschedule(
+            actor=desk, appointment=visit, start=next_weekday_at(14)
+        ).appointment
     referral.refresh_from_db()
     assert referral.appointment == moved and referral.status == "scheduled"
     with django_capture_on_commit_callbacks(execute=True):
-        appointment_cancel(actor=desk, appointment=moved, reason="Patient is travelling", cancelled_by="patient")
+        appointment_cancel(
+            actor=desk, appointment=moved, reason="Patient is travelling", cancelled_by="patient"
+        )
     referral.refresh_from_db()
     assert referral.status == "received" and referral.appointment is None, "back on the worklist"
 
@@ -142,6 +150,8 @@ def test_a_completed_visit_marks_the_referral_seen(clinic, django_capture_on_com
     doctor = clinic["providers"][0].user
     for step in ("arrive", "see", "check_out", "complete"):
         with django_capture_on_commit_callbacks(execute=True):
-            visit = appointment_step(actor=doctor if step != "arrive" else desk, appointment=visit, step=step)
+            visit = appointment_step(
+                actor=doctor if step != "arrive" else desk, appointment=visit, step=step
+            )
     referral.refresh_from_db()
     assert referral.status == "seen"
