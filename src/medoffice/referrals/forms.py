@@ -35,8 +35,15 @@ class ProviderChoice(forms.ModelChoiceField):
 
 
 class DocumentChoice(forms.ModelMultipleChoiceField):
+    # Titles of clinical documents (outside records, lab and imaging reports) are clinical
+    # content: people without chart access pick them by category and date only.
+    show_clinical_titles = False
+
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.title} ({obj.get_category_display()}, {obj.document_date:%Y-%m-%d})"
+        title = (
+            obj.title if self.show_clinical_titles or not obj.is_clinical else "Clinical document"
+        )
+        return f"{title} ({obj.get_category_display()}, {obj.document_date:%Y-%m-%d})"
 
 
 class AuthorizationChoice(forms.ModelChoiceField):
@@ -88,9 +95,12 @@ class ReferralForm(FieldsetsMixin, forms.ModelForm):
             "outside_provider_npi": "Optional; 10 digits, checked.",
         }
 
-    def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, patient: Patient, show_clinical_titles: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["documents"].queryset = Document.objects.filter(patient=patient)
+        self.fields["documents"].show_clinical_titles = show_clinical_titles
         self.fields["authorization"].queryset = PriorAuthorization.objects.filter(
             patient=patient
         ).select_related("payer")

@@ -19,13 +19,18 @@ from medoffice.audit.services import audit_patients_shown
 from medoffice.core.access import can, requires, requires_patient
 from medoffice.core.http import AuthedRequest
 from medoffice.core.permissions import Capability, Need
-from medoffice.patients.selectors import patient_get
+from medoffice.patients.selectors import may_access, patient_get
 from medoffice.patients.views_common import add_service_errors, render_form
 from medoffice.referrals import selectors, services
 from medoffice.referrals.forms import LinkAppointmentForm, ReferralForm, ReferralStatusForm
 from medoffice.referrals.models import Referral, ReferralDirection, ReferralStatus
 
 R = Capability.REFERRALS
+
+
+def _sees_clinical(request: AuthedRequest, patient_id: int) -> bool:
+    """Whether clinical documents' titles may show (chart access, as on the patient's page)."""
+    return may_access(request.user, Capability.CHART, patient_id)
 
 
 @requires(R)
@@ -105,7 +110,10 @@ def referral_new(request: AuthedRequest, patient_id: int) -> HttpResponse:
         "received_on": timezone.localdate(),
         "direction": direction if direction in ReferralDirection.values else "in",
     }
-    form = ReferralForm(request.POST or None, patient=patient, initial=initial)
+    form = ReferralForm(
+        request.POST or None, patient=patient, initial=initial,
+        show_clinical_titles=_sees_clinical(request, patient_id),
+    )  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
             referral = services.referral_create(
@@ -133,8 +141,9 @@ def referral_edit(request: AuthedRequest, patient_id: int, referral_id: int) -> 
         actor=request.user, patient_id=patient_id, referral_id=referral_id, need=Need.EDIT
     )
     form = ReferralForm(
-        request.POST or None, patient=referral.patient, instance=copy.copy(referral)
-    )
+        request.POST or None, patient=referral.patient, instance=copy.copy(referral),
+        show_clinical_titles=_sees_clinical(request, patient_id),
+    )  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
             services.referral_update(
@@ -177,7 +186,10 @@ def referral_detail(request: AuthedRequest, patient_id: int, referral_id: int) -
     context: dict[str, Any] = {
         "referral": referral,
         "patient": referral.patient,
-        "documents": list(referral.documents.all()),
+        "documents": [
+            {"document": d, "restricted": d.is_clinical and not _sees_clinical(request, patient_id)}
+            for d in referral.documents.all()
+        ],
         "can_edit": can_edit,
         "today": timezone.localdate(),
         "status_form": ReferralStatusForm(referral=referral) if can_edit else None,

@@ -178,3 +178,39 @@ def test_api(injections):
         signed_in_client(persona("hr")).get(f"/api/referrals/patients/{patient.pk}").status_code
         == 403
     )
+
+
+def _document(patient, title, category):
+    from medoffice.patients.models import Document
+
+    return Document.objects.create(
+        patient=patient, category=category, title=title, document_date=timezone.localdate(),
+        file="documents/x.pdf", content_type="application/pdf", size=10, sha256="0" * 64,
+        original_name="x.pdf", uploaded_by=persona("frontdesk"),
+    )  # fmt: skip
+
+
+def test_documents_come_from_the_patient_and_clinical_titles_stay_clinical(clinic):
+    from django.core.exceptions import ValidationError
+
+    patient = make_patient()
+    letter = _document(patient, "Referral letter", "referral")
+    echo = _document(patient, "Echo: severe mitral regurgitation", "outside_records")
+    stranger = _document(make_patient("Stranger"), "Someone else's letter", "referral")
+    with pytest.raises(ValidationError):
+        referral_create(
+            actor=persona("frontdesk"), patient=patient, documents=[stranger],
+            data={"direction": "in", "outside_provider_name": "Dr. X", "reason": "Murmur",
+                  "received_on": timezone.localdate()},
+        )  # fmt: skip
+    client = signed_in_client(persona("frontdesk"))
+    form = client.get(f"/referrals/patients/{patient.pk}/new/").content.decode()
+    assert "Referral letter" in form and "mitral" not in form and "Someone else" not in form
+    response = client.post(
+        f"/referrals/patients/{patient.pk}/new/", form_post(documents=[letter.pk, echo.pk])
+    )
+    created = Referral.objects.get()
+    assert response.status_code == 302 and set(created.documents.all()) == {letter, echo}
+    detail = f"/referrals/patients/{patient.pk}/{created.pk}/"
+    assert "mitral" not in client.get(detail).content.decode()
+    assert "mitral" in signed_in_client(persona("clinician")).get(detail).content.decode()
