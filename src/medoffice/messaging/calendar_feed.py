@@ -13,14 +13,12 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
 from medoffice.audit.services import audit_record
 from medoffice.core.access import deny, effective_roles, require_capability
 from medoffice.core.permissions import Capability, Need, RoleCode
-from medoffice.messaging import conf
 
 PAST_DAYS = 7
 FUTURE_DAYS = 60
@@ -38,12 +36,6 @@ def providers_manageable(actor: Any) -> QuerySet[Any]:
     if RoleCode.CLINICIAN in roles:
         return providers.filter(user_id=actor.pk)
     return providers.none()
-
-
-def feed_url(provider: Any) -> str:
-    if not provider.calendar_token:
-        return ""
-    return conf.public_url(reverse("messaging:ical_feed", args=[provider.calendar_token]))
 
 
 def calendar_token_regenerate(*, actor: Any, provider: Any) -> str:

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from medoffice.audit.services import audit_patients_shown
@@ -64,8 +65,16 @@ def message_cancel(request: AuthedRequest, message_id: int) -> HttpResponse:
 
 @requires_role(RoleCode.MANAGER, RoleCode.CLINICIAN)
 def calendar_feeds(request: AuthedRequest) -> HttpResponse:
+    # The address as this person reaches the site (MEDOFFICE_PUBLIC_URL is for messages).
     providers = [
-        {"provider": p, "url": calendar_feed.feed_url(p)}
+        {
+            "provider": p,
+            "url": request.build_absolute_uri(
+                reverse("messaging:ical_feed", args=[p.calendar_token])
+            )
+            if p.calendar_token
+            else "",
+        }
         for p in calendar_feed.providers_manageable(request.user)
     ]
     return render(request, "messaging/calendar_feeds.html", {"providers": providers})
