@@ -102,7 +102,7 @@ def patient_referrals(*, actor: Any, patient_id: int, view: str) -> PatientRefer
     patient_access(actor, Capability.REFERRALS, Need.VIEW, patient_id)
     referrals = list(
         Referral.objects.filter(patient_id=patient_id)
-        .select_related("our_provider__user", "appointment")
+        .select_related("our_provider__user", "appointment__location")
         .order_by("-received_on", "-pk")
     )
     auths = authorization_views(
@@ -204,9 +204,9 @@ def authorization_detail(auth: PriorAuthorization) -> dict[str, Any]:
     """Units, the visits drawing on it, and its alerts (for an already authorized reader)."""
     view = authorization_views(PriorAuthorization.objects.filter(pk=auth.pk))[0]
     uses = list(
-        auth.uses.select_related("appointment__type", "appointment__provider__user").order_by(
-            "appointment__start"
-        )
+        auth.uses.select_related(
+            "appointment__type", "appointment__provider__user", "appointment__location"
+        ).order_by("appointment__start")
     )
     alerts = [
         a for a in authorization_alerts(patient_ids=[auth.patient_id]) if a.auth.pk == auth.pk
