@@ -106,7 +106,7 @@ def first_available(
     weekdays: 0 = Monday; time_from/time_to bound the visit (start and end) in each location's
     own time zone. patient_id also keeps the patient's own appointments free of overlap.
     """
-    if limit <= 0 or date_to < date_from:
+    if limit <= 0 or date_to < date_from or not appt_type.is_active:
         return []
     now = now or timezone.now()
     department_id = getattr(department, "pk", department)
@@ -159,9 +159,9 @@ def _plan(
     location_ids = set().union(*provider_locations.values()) if provider_locations else set()
     locations = {
         pk: (name, zoneinfo.ZoneInfo(zone))
-        for pk, name, zone in Location.objects.filter(pk__in=location_ids).values_list(
-            "pk", "name", "time_zone"
-        )
+        for pk, name, zone in Location.objects.filter(
+            pk__in=location_ids, is_active=True
+        ).values_list("pk", "name", "time_zone")
     }
     if not locations:
         return None
