@@ -117,6 +117,10 @@ class BookingForm(_WhenForm):
         help_text="Non-clinical, e.g. “bring the new insurance card”.",
     )
     outside_hours = forms.BooleanField(required=False, label="Book outside the provider's hours")
+    # Where the booking came from (kept through the panel's redraws): a referral to link the
+    # visit to, the visit it follows up.
+    referral = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    follow_up_of = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     field_order = ["patient", "location", "provider", "date", "time", "type", "reason",
                    "front_desk_note", "room", "overbook", "outside_hours"]  # fmt: skip

@@ -108,7 +108,16 @@ def _booking_context(request: AuthedRequest, form: BookingForm, choices: dict) -
     patient = _patient_summary(request, form.data.get("patient") if form.is_bound else None)
     overbook_types = [t.pk for t in choices["types"] if t.allows_overbooking]
     chosen_type = choices["types"].filter(pk=_int(form.data.get("type"))).first()
+    follow_up_id = _int(form.data.get("follow_up_of"))
+    follow_up = None
+    if follow_up_id and patient is not None:  # the visit this one follows, if it is theirs
+        follow_up = (
+            Appointment.objects.select_related("type", "provider__user")
+            .filter(pk=follow_up_id, patient_id=patient.pk)
+            .first()
+        )
     return {
+        "follow_up": follow_up,
         "form": form,
         "patient": patient,
         "provider": choices["provider"],
@@ -158,6 +167,8 @@ def book(request: AuthedRequest) -> HttpResponse:
     for name in ("location", "provider"):
         if not source.get(name) and choices[name] is not None:
             data[name] = str(choices[name].pk)
+    if not source.get("type") and source.get("visit_type"):  # from the desk's follow-up links
+        data["type"] = source["visit_type"]
     form = _booking_form(request, data, choices)
     if request.method != "POST":
         form.is_valid()  # to read what is chosen so far (for the warnings)
@@ -205,15 +216,36 @@ def book(request: AuthedRequest) -> HttpResponse:
                  "date": data["date"].isoformat(), "time": data["time"].strftime("%H:%M")}
             ),
         }  # fmt: skip
+        context["warnings"] = [*result.warnings, *_link_referral(request, form, appointment)]
         message = f"Booked {context['patient_name']}, {context['when']}."
-        if result.warnings:
-            message += " " + " ".join(result.warnings)
+        if context["warnings"]:
+            message += " " + " ".join(context["warnings"])
         return render_done(
             request, "scheduling/partials/booking_done.html", context, message, data["date"]
         )
     context = _booking_context(request, form, choices)
     context["conflict"] = conflict
     return render_panel(request, "scheduling/partials/booking_form.html", context, status=status)
+
+
+def _link_referral(request: AuthedRequest, form: BookingForm, appointment: Appointment) -> list:
+    """Opened from a referral ("Book" on it): the new visit becomes the referral's. The booking
+    stands even if the link is refused; the refusal is said with the warnings."""
+    from medoffice.referrals.models import Referral
+    from medoffice.referrals.services import referral_link_appointment
+
+    referral_id = form.cleaned_data.get("referral")
+    if not referral_id:
+        return []
+    referral = Referral.objects.filter(pk=referral_id, patient_id=appointment.patient_id).first()
+    if referral is None:
+        return ["The referral was not linked: it is not this patient's."]
+    try:
+        referral_link_appointment(actor=request.user, referral=referral, appointment=appointment)
+    except (ValidationError, AccessDenied) as exc:
+        text = exc.message if isinstance(exc, AccessDenied) else " ".join(exc.messages)
+        return [f"The referral was not linked: {text}"]
+    return []
 
 
 def _patient_name(patient_id: int) -> str:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from medoffice.audit.models import AuditAction
-from medoffice.audit.services import audit_patients_shown, audit_record_many
+from medoffice.audit.services import audit_patients_shown, audit_record, audit_record_many
 from medoffice.core.access import authenticated, can, requires
 from medoffice.core.http import AuthedRequest
 from medoffice.core.permissions import Capability, Need
@@ -45,9 +45,51 @@ def parse_day(value: str | None) -> date:
         return timezone.localdate()
 
 
-def calendar_url(view: str, day: date, filters: CalendarFilters) -> str:
+def calendar_url(
+    view: str, day: date, filters: CalendarFilters, extra: list[tuple[str, str]] | None = None
+) -> str:
     name = "scheduling:calendar_week" if view == "week" else "scheduling:calendar_day"
-    return f"{reverse(name)}?{urlencode([('date', day.isoformat()), *filters.query_items()])}"
+    items = [("date", day.isoformat()), *filters.query_items(), *(extra or [])]
+    return f"{reverse(name)}?{urlencode(items)}"
+
+
+# What other pages hand the calendar for its booking panel (the desk's follow-up links, a
+# referral's "Book"): kept while the person looks for a free time, passed on when they click one.
+BOOKING_CONTEXT = ("patient", "visit_type", "follow_up_of", "referral")
+
+
+def _booking_context_items(request: AuthedRequest) -> list[tuple[str, str]]:
+    if not can(request.user, Capability.SCHEDULE, Need.EDIT):
+        return []
+    items = []
+    for name in BOOKING_CONTEXT:
+        value = request.GET.get(name, "")
+        if value.isdigit() and len(value) < 10:
+            items.append((name, value))
+    return items
+
+
+def _booking_for(request: AuthedRequest, items: list[tuple[str, str]]) -> Any:
+    """The patient a free time is being looked for (named in a banner; a read, so audited)."""
+    from medoffice.core.access import patient_access
+    from medoffice.patients.models import Patient
+
+    patient_id = dict(items).get("patient")
+    if not patient_id:
+        return None
+    patient = (
+        Patient.objects.only("id", "mrn", "family_name", "given_name")
+        .filter(pk=int(patient_id))
+        .first()
+    )
+    if patient is None:
+        return None
+    patient_access(request.user, Capability.DEMOGRAPHICS, Need.VIEW, patient.pk)
+    audit_record(
+        action="view", actor=request.user, object_type="patient", object_id=patient.pk,
+        patient_id=patient.pk, patient_ref=patient.mrn, details={"view": "calendar_booking_for"},
+    )  # fmt: skip
+    return patient
 
 
 def _types() -> list[AppointmentType]:
@@ -124,6 +166,7 @@ def _page_context(request: AuthedRequest, view: str) -> dict[str, Any]:
     cal, filters, day = context["cal"], context["filters"], context["day"]
     types = _types()
     step = timedelta(days=7 if view == "week" else 1)
+    booking_items = _booking_context_items(request)
     departments = list(
         Department.objects.filter(is_active=True, locations__in=[loc.pk for loc in cal.locations])
         .distinct()
@@ -146,9 +189,12 @@ def _page_context(request: AuthedRequest, view: str) -> dict[str, Any]:
         statuses=_status_legend(),
         default_statuses=DEFAULT_STATUSES,
         colors_version=_colors_version(types, cal.providers),
-        prev_url=calendar_url(view, day - step, filters),
-        next_url=calendar_url(view, day + step, filters),
-        today_url=calendar_url(view, timezone.localdate(), filters),
+        prev_url=calendar_url(view, day - step, filters, booking_items),
+        next_url=calendar_url(view, day + step, filters, booking_items),
+        today_url=calendar_url(view, timezone.localdate(), filters, booking_items),
+        booking_items=booking_items,
+        book_extra=urlencode(booking_items),
+        booking_for=_booking_for(request, booking_items),
         day_url=calendar_url("day", day, filters),
         print_url=f"{reverse('scheduling:calendar_day_print')}?{context['return_query']}",
         one_provider=one_provider,

@@ -198,3 +198,61 @@ def test_without_javascript_booking_returns_to_the_day(clinic):
     assert response["Location"].startswith(f"/schedule/day/?date={start.date()}")
     follow = client.get(response["Location"]).content.decode()
     assert "Booked" in follow
+
+
+def test_a_follow_up_from_the_desk_carries_the_patient_to_the_booking_panel(clinic):
+    desk = staff("frontdesk", clinic)
+    first = book(clinic, desk, next_weekday_at(9))
+    later = next_weekday_at(10, days_ahead=14)
+    client = signed_in_client(desk)
+    day = client.get(
+        f"/schedule/day/?date={later.date()}&provider={first.provider_id}"
+        f"&patient={first.patient_id}&visit_type={clinic['quick'].pk}&follow_up_of={first.pk}"
+    ).content.decode()
+    assert f"Booking for <strong>{first.patient.family_name}, {first.patient.given_name}" in day
+    extra = f"patient={first.patient_id}&amp;visit_type={clinic['quick'].pk}"
+    assert f'data-book-extra="{extra}&amp;follow_up_of={first.pk}"' in day
+    assert f"&amp;follow_up_of={first.pk}" in day.split('rel="next"')[0], "kept day to day"
+    panel = client.get(
+        f"/schedule/book/?{urlencode(slot(clinic, later))}&patient={first.patient_id}"
+        f"&visit_type={clinic['quick'].pk}&follow_up_of={first.pk}",
+        headers=HTMX,
+    ).content.decode()
+    assert f'<option value="{clinic["quick"].pk}" selected>' in panel
+    assert "Follow-up of the Office visit" in panel
+    assert f'name="follow_up_of" value="{first.pk}"' in panel
+    viewer = signed_in_client(staff("nurse", clinic)).get(
+        f"/schedule/day/?date={later.date()}&patient={first.patient_id}"
+    )
+    assert "Booking for" not in viewer.content.decode(), "only for those who book"
+
+
+def test_booking_for_a_referral_links_the_visit(clinic):
+    from datetime import date
+
+    from medoffice.referrals.models import Referral, ReferralStatus
+
+    patient = make_patient("Adeyemi", "Tolu")
+    referral = Referral.objects.create(
+        patient=patient, direction="in", outside_provider_name="Dr. Outside",
+        reason="Palpitations", received_on=date(2026, 1, 5), created_by=staff("frontdesk", clinic),
+    )  # fmt: skip
+    start = next_weekday_at(11)
+    client = signed_in_client(staff("frontdesk", clinic))
+    response = client.post(
+        "/schedule/book/", booking(clinic, start, patient, referral=referral.pk), headers=HTMX
+    )
+    assert response.status_code == 200
+    referral.refresh_from_db()
+    appt = Appointment.objects.get()
+    assert (referral.appointment, referral.status) == (appt, ReferralStatus.SCHEDULED)
+    other = make_patient("Someone", "Else")
+    response = client.post(
+        "/schedule/book/",
+        booking(clinic, start.replace(hour=13), other, referral=referral.pk),
+        headers=HTMX,
+    )
+    assert response.status_code == 200, "the booking stands"
+    assert "The referral was not linked" in response.content.decode()
+    referral.refresh_from_db()
+    assert referral.appointment == appt

@@ -87,6 +87,10 @@
     params.set("time", hhmm(minute));
     if (col.hasAttribute("data-provider")) params.set("provider", col.getAttribute("data-provider"));
     if (col.hasAttribute("data-room")) params.set("room", col.getAttribute("data-room"));
+    // Who the time is for, when another page sent the person here to book (a follow-up).
+    new URLSearchParams(g.getAttribute("data-book-extra") || "").forEach(function (value, key) {
+      params.set(key, value);
+    });
     window.htmx.ajax("GET", g.getAttribute("data-book-url") + "?" + params.toString(),
                      { target: "#cal-panel", swap: "innerHTML" });
   }
