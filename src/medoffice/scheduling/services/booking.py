@@ -8,6 +8,7 @@ the loser's insert fails and it gets a BookingConflict naming what is taken.
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -167,9 +168,15 @@ def _check_within_hours(req: BookingRequest) -> None:
             raise BookingConflict(f"That time is reserved ({label}).", resource="hours")
 
 
-def _describe(resource: str, slot: datetime) -> str:
+def _zone_of(appointment: Appointment) -> str:
+    from medoffice.organization.models import Location
+
+    return Location.objects.values_list("time_zone", flat=True).get(pk=appointment.location_id)
+
+
+def _describe(resource: str, slot: datetime, zone_name: str) -> str:
     kind, _, pk = resource.partition(":")
-    local = timezone.localtime(slot)
+    local = slot.astimezone(zoneinfo.ZoneInfo(zone_name))  # the clinic's clock, not the server's
     when = f"{local:%H:%M}".lstrip("0")
     if kind == "provider":
         return f"{Provider.objects.select_related('user').get(pk=pk)} is already booked at {when}."
@@ -211,7 +218,8 @@ def _occupy_exclusive(appointment: Appointment, resource: str) -> None:
     except IntegrityError:
         taken = _first_conflict([resource], appointment.start, appointment.end)
         raise BookingConflict(
-            _describe(*taken) if taken else "That time was just taken.", resource=resource
+            _describe(*taken, _zone_of(appointment)) if taken else "That time was just taken.",
+            resource=resource,
         ) from None
 
 

@@ -189,3 +189,25 @@ def test_stale_drag_is_refused(clinic):
             actor=desk, appointment=appt, start=next_weekday_at(13), version=appt.version + 5
         )
     assert "changed this appointment meanwhile" in exc.value.message
+
+
+def test_conflict_message_uses_the_clinics_clock(clinic):
+    import zoneinfo
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from medoffice.scheduling.services.availability import availability_materialize
+
+    location = clinic["location"]
+    location.time_zone = "America/Chicago"
+    location.save()
+    day = next_weekday_at(10).date()
+    availability_materialize(start=day - timedelta(days=1), end=day + timedelta(days=1))
+    start = datetime.combine(day, time(10, 10), tzinfo=zoneinfo.ZoneInfo("America/Chicago"))
+    desk = persona("frontdesk")
+    book(clinic, desk, make_patient("A"), start)
+    with pytest.raises(BookingConflict) as exc:
+        book(clinic, desk, make_patient("B"), start)
+    assert "already booked at 10:10" in exc.value.message
+    assert timezone.get_current_timezone_name() == "America/New_York"
