@@ -327,7 +327,10 @@ def check_in_view(*, actor: Any, appointment: Appointment) -> CheckInView:
     if can_see["coverage"]:
         coverages = [c for c in patient.coverages.select_related("payer") if c.is_active_on(day)]
         warnings = for_booking(
-            patient_id=patient_id, appt_type=appointment.type, start=appointment.start
+            patient_id=patient_id,
+            appt_type=appointment.type,
+            start=appointment.start,
+            location_id=appointment.location_id,
         )
     primary = next(iter(sorted(coverages, key=lambda c: c.priority)), None)
     return CheckInView(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import datetime
 
 from django.db.models import Q, Sum
@@ -10,11 +11,20 @@ from django.utils import timezone
 from medoffice.scheduling.models import AppointmentType
 
 
-def for_booking(*, patient_id: int, appt_type: AppointmentType, start: datetime) -> list[str]:
+def for_booking(
+    *, patient_id: int, appt_type: AppointmentType, start: datetime, location_id: int | None = None
+) -> list[str]:
+    """Coverage and authorization problems on the visit's day, the day at the visit's location."""
     from medoffice.patients.models import Coverage
     from medoffice.referrals.models import PriorAuthorization
 
-    day = timezone.localdate(start)
+    if location_id is not None:
+        from medoffice.organization.models import Location
+
+        zone = Location.objects.values_list("time_zone", flat=True).get(pk=location_id)
+        day = start.astimezone(zoneinfo.ZoneInfo(zone)).date()
+    else:
+        day = timezone.localdate(start)
     found: list[str] = []
     active = Coverage.objects.filter(patient_id=patient_id, effective_date__lte=day).filter(
         Q(end_date__isnull=True) | Q(end_date__gte=day)

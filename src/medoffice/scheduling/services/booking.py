@@ -305,11 +305,15 @@ def _hold_all(appointment: Appointment, req: BookingRequest) -> None:
             appointment.overbooked = True
 
 
-def booking_warnings(patient_id: int, appt_type: AppointmentType, start: datetime) -> list[str]:
+def booking_warnings(
+    patient_id: int, appt_type: AppointmentType, start: datetime, location_id: int | None = None
+) -> list[str]:
     """Things the front desk should know before confirming (not reasons to refuse)."""
     from medoffice.scheduling import warnings
 
-    return warnings.for_booking(patient_id=patient_id, appt_type=appt_type, start=start)
+    return warnings.for_booking(
+        patient_id=patient_id, appt_type=appt_type, start=start, location_id=location_id
+    )
 
 
 def appointment_book(*, actor: Any, request: BookingRequest) -> BookingResult:
@@ -362,7 +366,8 @@ def _book(
         )  # fmt: skip
         transaction.on_commit(lambda: hooks.fire("booked", appointment.pk))
     return BookingResult(
-        appointment, booking_warnings(request.patient_id, request.type, request.start)
+        appointment,
+        booking_warnings(request.patient_id, request.type, request.start, request.location_id),
     )
 
 
@@ -478,7 +483,9 @@ def appointment_reschedule(
             details={"status": "rescheduled", "to": new.pk, "start": start.isoformat()},
         )  # fmt: skip
         transaction.on_commit(lambda: (hooks.fire("freed", old.pk), hooks.fire("booked", new.pk)))
-    return BookingResult(new, booking_warnings(new.patient_id, new.type, new.start))
+    return BookingResult(
+        new, booking_warnings(new.patient_id, new.type, new.start, new.location_id)
+    )
 
 
 def active_filter() -> Q:
