@@ -34,8 +34,9 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 run: $(VENV)/.installed
 	$(MEDOFFICE) migrate --no-input
 	$(MEDOFFICE) demo --size small --if-empty
-	@trap 'kill $$worker 2>/dev/null' EXIT; \
+	@trap 'kill $$worker $$scheduler 2>/dev/null' EXIT; \
 	$(MEDOFFICE) worker --quiet & worker=$$!; \
+	$(MEDOFFICE) messaging scheduler > var/scheduler.log 2>&1 & scheduler=$$!; \
 	$(MEDOFFICE) demo_logins; \
 	$(MEDOFFICE) runserver 127.0.0.1:8000
 
