@@ -96,6 +96,10 @@ def _template_page(request: AuthedRequest, template: AvailabilityTemplate) -> Ht
     if request.method == "POST" and form.is_valid():
         edited = form.save(commit=False)
         try:
+            # Both the provider the hours belonged to and the one they go to must be editable
+            # by this person (a clinician cannot take over a colleague's hours).
+            if template.pk:
+                availability._may_edit_availability(request.user, template.provider)
             availability._may_edit_availability(request.user, edited.provider)
             if action == "save" and request.POST.get("previewed") == _fingerprint(form):
                 availability.template_save(

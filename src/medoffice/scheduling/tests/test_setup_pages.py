@@ -206,6 +206,11 @@ def test_a_clinician_edits_only_their_own_hours(clinic):
         other, clinic["location"], action="preview", starts_on=other_template.starts_on.isoformat()
     )
     assert client.post(f"/schedule/setup/hours/{other_template.pk}/", post).status_code == 403
+    takeover = template_post(
+        mine, clinic["location"], action="preview", starts_on=other_template.starts_on.isoformat()
+    )
+    assert client.post(f"/schedule/setup/hours/{other_template.pk}/", takeover).status_code == 403
+    assert AvailabilityTemplate.objects.get(pk=other_template.pk).provider == other
 
 
 def test_time_off_lists_the_visits_to_move(clinic):
