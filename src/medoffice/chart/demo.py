@@ -29,6 +29,7 @@ from medoffice.chart.models import (
 from medoffice.coding import icd10
 from medoffice.coding.models import ProcedureCode
 from medoffice.core.demo import DemoContext, DemoStep
+from medoffice.scheduling.demo_insert import insert_objects
 from medoffice.scheduling.models import Appointment, AppointmentStatus
 
 BATCH = 2000
@@ -90,11 +91,13 @@ VACCINES = [("Influenza, seasonal", "141"), ("COVID-19 mRNA", "208"), ("Tdap", "
             ("Zoster recombinant", "187"), ("Hepatitis B", "08")]  # fmt: skip
 
 
-def _note_text(rng: Any, reason: str, codes: list[str]) -> dict[str, str]:
+def _note_text(
+    rng: Any, reason: str, codes: list[str], descriptions: dict[str, str]
+) -> dict[str, str]:
     return {
         "subjective": f"{reason}. {rng.choice(['Feels well overall.', 'Symptoms improving.', 'No new complaints.', 'Worse over the last few days.'])}",
         "objective": rng.choice(["Alert, no distress. Lungs clear.", "Heart regular, no murmur.", "Exam unremarkable.", "Mild tenderness on exam."]),
-        "assessment": "; ".join(icd10.lookup(c).description for c in codes if icd10.lookup(c)) or "Well visit",  # type: ignore[union-attr]
+        "assessment": "; ".join(descriptions[c] for c in codes) or "Well visit",
         "plan": rng.choice(["Continue current treatment. Follow up in 3 months.", "Labs ordered. Return in 2 weeks.",
                             "Start medication as discussed. Call if worse.", "Lifestyle advice given."]),
     }  # fmt: skip
@@ -115,15 +118,16 @@ def create_encounters(ctx: DemoContext) -> str:
     now = timezone.now()
     counts = dict.fromkeys(["encounters", "diagnoses", "procedures", "notes", "vitals", "labs"], 0)
     pending: list[tuple[Encounter, str, list[str], bool, int, Any]] = []
+    # The rows under each encounter are plain dicts: millions of model instances cost minutes.
 
     def flush() -> None:
-        Encounter.objects.bulk_create([p[0] for p in pending], batch_size=BATCH)
+        insert_objects(Encounter, [p[0] for p in pending])
         dx, procs, notes, vitals, labs = [], [], [], [], []
         for encounter, appt_type, dx_list, finished, _, roomed_at in pending:
             visit_type = encounter.type
             for rank, code in enumerate(dx_list, start=1):
                 dx.append(
-                    EncounterDiagnosis(
+                    dict(
                         encounter_id=encounter.pk,
                         code=code,
                         description=descriptions[code],
@@ -136,7 +140,7 @@ def create_encounters(ctx: DemoContext) -> str:
             em = rng.choice(EM_CODES[visit_type])
             if em in codes and dx_list:
                 procs.append(
-                    EncounterProcedure(
+                    dict(
                         encounter_id=encounter.pk,
                         code_id=codes[em],
                         units=1,
@@ -145,11 +149,11 @@ def create_encounters(ctx: DemoContext) -> str:
                 )
                 for extra in SERVICE_CODES.get(appt_type, []):
                     if extra in codes:
-                        procs.append(EncounterProcedure(encounter_id=encounter.pk, code_id=codes[extra],
+                        procs.append(dict(encounter_id=encounter.pk, code_id=codes[extra],
                                                         units=1, diagnosis_pointers=[1]))  # fmt: skip
                 if "Z23" in dx_list and "90471" in codes:
                     procs.append(
-                        EncounterProcedure(
+                        dict(
                             encounter_id=encounter.pk,
                             code_id=codes["90471"],
                             units=1,
@@ -159,14 +163,17 @@ def create_encounters(ctx: DemoContext) -> str:
             end = encounter.end or encounter.start
             recent = (now - end) < timedelta(days=3)
             signed = not (recent and rng.random() < 0.4) and rng.random() > 0.005
+            signed_at = min(end + timedelta(hours=rng.randrange(1, 30)), now) if signed else None
             notes.append(
-                ClinicalNote(
+                dict(
                     encounter_id=encounter.pk,
                     author_id=encounter.provider_id,
                     status="signed" if signed else "draft",
-                    signed_at=end + timedelta(hours=rng.randrange(1, 30)) if signed else None,
+                    signed_at=signed_at,
                     signed_by_id=encounter.provider_id if signed else None,
-                    **_note_text(rng, encounter.reason, dx_list),
+                    created_at=end,
+                    updated_at=signed_at or end,
+                    **_note_text(rng, encounter.reason, dx_list, descriptions),
                 )
             )
             if visit_type != "telehealth" and rng.random() < 0.7:
@@ -178,14 +185,14 @@ def create_encounters(ctx: DemoContext) -> str:
                     ("hr", rng.randrange(54, 104), "/min"), ("weight", round(rng.gauss(80, 18), 1), "kg"),
                 ):  # fmt: skip
                     value = max(Decimal("20"), min(Decimal(str(value)), Decimal("300")))
-                    vitals.append(VitalSign(patient_id=encounter.patient_id, encounter_id=encounter.pk, kind=kind, value=value,
+                    vitals.append(dict(patient_id=encounter.patient_id, encounter_id=encounter.pk, kind=kind, value=value,
                                             unit=unit, taken_at=taken, recorded_by_id=nurse))  # fmt: skip
             if rng.random() < 0.1:
                 for name, loinc, unit, low, high, typical, spread in rng.sample(LABS, 3):
                     value = Decimal(str(round(max(0.1, rng.gauss(typical, spread)), 1)))
                     flag = "L" if value < low else "H" if value > high else "N"
                     labs.append(
-                        LabResult(
+                        dict(
                             patient_id=encounter.patient_id,
                             encounter_id=encounter.pk,
                             test_name=name,
@@ -203,7 +210,7 @@ def create_encounters(ctx: DemoContext) -> str:
                     )
         for model, rows, key in ((EncounterDiagnosis, dx, "diagnoses"), (EncounterProcedure, procs, "procedures"),
                                  (ClinicalNote, notes, "notes"), (VitalSign, vitals, "vitals"), (LabResult, labs, "labs")):  # fmt: skip
-            model.objects.bulk_create(rows, batch_size=BATCH)
+            insert_objects(model, rows)
             counts[key] += len(rows)
         # Link each appointment to its encounter (one statement, many parameter rows).
         table = Appointment._meta.db_table
@@ -253,6 +260,9 @@ def create_encounters(ctx: DemoContext) -> str:
             start=start,
             end=max(out_at, start) if finished else None,
             status="finished" if finished else "in-progress",
+            # Opened when the patient was roomed; last touched when the visit ended.
+            created_at=roomed_at or start,
+            updated_at=max(out_at, start) if finished else roomed_at or start,
         )
         pending.append(
             (encounter, appt_type, dx_list if finished else dx_list[:1], finished, pk, roomed_at)

@@ -8,15 +8,12 @@ authorizations from demo_referrals.py; all the steps are listed at the bottom.
 
 from __future__ import annotations
 
-import contextlib
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db import models
 from django.utils import timezone
 
 from medoffice.accounts.models import User
@@ -142,24 +139,6 @@ class SchedulingDemo:
     rooms: dict[int, dict[str, list[int]]]
     equipment: dict[int, dict[str, list[int]]]
     blocks: dict[int, dict[date, list[DemoBlock]]] = field(default_factory=dict)
-
-
-@contextlib.contextmanager
-def keep_timestamps(model: type[models.Model]) -> Iterator[None]:
-    """Let bulk_create store the given created_at/updated_at (history has its own times)."""
-    fields = [
-        f
-        for f in model._meta.concrete_fields
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
-    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]  # type: ignore[attr-defined]
-    for f in fields:
-        f.auto_now = f.auto_now_add = False  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        for f, now, add in saved:
-            f.auto_now, f.auto_now_add = now, add  # type: ignore[attr-defined]
 
 
 def make_npi(ctx: DemoContext, taken: set[str]) -> str:

@@ -41,8 +41,8 @@ from medoffice.scheduling.demo import (
     DemoBlock,
     ProviderPlan,
     SchedulingDemo,
-    keep_timestamps,
 )
+from medoffice.scheduling.demo_insert import insert_objects
 from medoffice.scheduling.demo_panels import PatientPanels
 from medoffice.scheduling.models import (
     ACTIVE_STATUSES,
@@ -536,12 +536,11 @@ class Calendar:
             return
         rows, self.pending = self.pending, []
         olds = [a._old for a in rows if getattr(a, "_old", None) is not None]  # type: ignore[attr-defined]
-        with keep_timestamps(Appointment):
-            Appointment.objects.bulk_create(olds, batch_size=BATCH)
-            for appt in rows:
-                if getattr(appt, "_old", None) is not None:
-                    appt.rescheduled_from_id = appt._old.pk  # type: ignore[attr-defined]
-            Appointment.objects.bulk_create(rows, batch_size=BATCH)
+        insert_objects(Appointment, olds)
+        for appt in rows:
+            if getattr(appt, "_old", None) is not None:
+                appt.rescheduled_from_id = appt._old.pk  # type: ignore[attr-defined]
+        insert_objects(Appointment, rows)
         through = Appointment.equipment.through
         gear = [through(appointment_id=a.pk, equipment_id=int(key.split(":")[1]))
                 for a in rows for key in getattr(a, "_held", []) if key.startswith("equipment:")]  # fmt: skip
@@ -559,7 +558,7 @@ class Calendar:
                         Occupancy(resource=key, slot=slot, layer=layer, appointment_id=appt.pk)
                     )
                     slot += step
-        Occupancy.objects.bulk_create(occupancy, batch_size=BATCH)
+        insert_objects(Occupancy, occupancy)
         self.occupancy_rows += len(occupancy)
 
     def summary(self) -> str:

@@ -22,7 +22,7 @@ from medoffice.core.demo import DemoContext
 from medoffice.core.sequences import luhn_check_digit
 from medoffice.patients.models import Coverage, Payer
 from medoffice.referrals.models import AuthorizationUse, PriorAuthorization, Referral
-from medoffice.scheduling.demo import keep_timestamps
+from medoffice.scheduling.demo_insert import keep_timestamps
 from medoffice.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 
 S = AppointmentStatus

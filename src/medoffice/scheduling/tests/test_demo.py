@@ -158,6 +158,39 @@ def _check_encounters_and_occupancy() -> None:
         assert appt.occupancy.count() == slots * len(keys)
 
 
+def _book_after_the_demo() -> None:
+    """The demo wrote ids itself: the next booking and encounter still get fresh ones, and
+    find-first-available offers only time the booking rules accept."""
+    from medoffice.scheduling.models import AppointmentType
+    from medoffice.scheduling.services.find import first_available
+    from medoffice.scheduling.tests.conftest import make_patient
+
+    office = AppointmentType.objects.get(code="office")
+    today = timezone.localdate()
+    slots = first_available(
+        appt_type=office,
+        date_from=today + timedelta(days=1),
+        date_to=today + timedelta(days=30),
+        limit=3,
+    )
+    assert slots
+    patient = make_patient(family="Afterdemo")
+    for slot in slots:
+        booked = appointment_book(
+            actor=persona("frontdesk"),
+            request=BookingRequest(
+                patient_id=make_patient(family="Afterdemo").pk,
+                type=office,
+                provider=Provider.objects.get(pk=slot.provider_id),
+                location_id=slot.location_id,
+                start=slot.start,
+            ),
+        ).appointment
+        assert booked.pk > Appointment.objects.exclude(pk=booked.pk).order_by("-pk")[0].pk
+    Encounter.objects.create(patient=patient, start=timezone.now())
+    call_command("flush", "--no-input", verbosity=0)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_demo_calendar_is_consistent_realistic_and_deterministic(monkeypatch):
     monkeypatch.setenv("MEDOFFICE_DEMO_PASSWORD", "a fine demo password")
@@ -168,7 +201,7 @@ def test_demo_calendar_is_consistent_realistic_and_deterministic(monkeypatch):
     assert Referral.objects.filter(status="received", appointment__isnull=True).exists()
     assert AuthorizationUse.objects.filter(state="used").exists()
     first = _fingerprint()
-    call_command("flush", "--no-input", verbosity=0)
+    _book_after_the_demo()
     _build(3)
     assert _fingerprint() == first
 
