@@ -96,6 +96,15 @@ def _check_calendar() -> None:
         assert inside, f"{appt} is outside its provider's hours"
         assert inside[0][2] == "open" or appt.type_id in inside[0][3]
         assert appt.start.minute % 5 == 0 and appt.created_at < appt.start
+    # New-patient visits only for patients without a completed visit in the three years before.
+    seen_before = Appointment.objects.filter(
+        patient=OuterRef("patient"),
+        status=S.COMPLETED,
+        start__lt=OuterRef("start"),
+        start__gte=OuterRef("start") - timedelta(days=3 * 365),
+    )
+    new_visits = Appointment.objects.filter(type__code="new", status__in=ACTIVE_STATUSES)
+    assert new_visits.exists() and not new_visits.filter(Exists(seen_before)).exists()
     # Flow timestamps in order; cancellations before the start; moves point to the new booking.
     done = Appointment.objects.filter(status=S.COMPLETED)
     assert not done.filter(arrived_at__isnull=True).exists()
