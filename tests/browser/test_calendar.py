@@ -76,6 +76,13 @@ def book(setup: dict, actor, day: date, hour: int, provider: int, family: str, g
     return appointment_book(actor=actor, request=request).appointment
 
 
+def settled(panel) -> None:
+    """htmx wires up swapped-in content after a short settle: wait for it before the next step
+    (a person is never that fast; a test is)."""
+    expect(panel).not_to_have_class(re.compile("htmx-settling"))
+    expect(panel.locator(".htmx-added")).to_have_count(0)
+
+
 def column(page, provider: Provider):
     return page.locator(f'.cal-col[data-provider="{provider.pk}"]')
 
@@ -131,9 +138,11 @@ def test_front_desk_books_and_drags_on_the_day_view(page, new_page, screenshot):
     expect(panel.get_by_label("Time")).to_have_value("10:00")
     expect(panel.get_by_label("Provider")).to_have_value(str(okafor.pk))
     expect(panel.get_by_label(re.compile("Find the patient"))).to_be_focused()
+    settled(panel)
     page.keyboard.type("ferreira", delay=30)
     panel.get_by_label(re.compile("Ferreira, Lucia")).check()
     expect(panel.locator(".booking-patient")).to_contain_text("Ferreira, Lucia")
+    settled(panel)
     panel.get_by_label("Type of visit").select_option(label="Office visit (20 min)")
     expect(panel.locator(".panel-warnings")).to_contain_text("No insurance is active")
     panel.get_by_label("Reason for the visit").fill("Follow-up, blood pressure")
