@@ -167,6 +167,7 @@ def test_front_desk_books_and_drags_on_the_day_view(page, new_page, screenshot):
     card = column(page, lindqvist).locator(".cal-card", has_text="Ferreira, Lucia")
     expect(card).to_have_attribute("data-start-minute", str(11 * 60))
     expect(column(page, okafor).locator(".cal-card", has_text="Ferreira")).to_have_count(0)
+    point(page, column(page, okafor), 9 * 60)  # the morning in view for the picture
     screenshot(page, "calendar-day-desktop")
 
     # Onto the taken 2 PM slot: refused, the card goes back, the reason shows.
