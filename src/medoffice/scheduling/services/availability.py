@@ -144,6 +144,17 @@ def availability_materialize(
     return made
 
 
+def _require_scheduler(actor: Any) -> None:
+    """Practice-wide changes (holidays) need the full scheduling right, not a clinician's own."""
+    require_capability(actor, Capability.SCHEDULE, Need.EDIT)
+    if own_only(actor, Capability.SCHEDULE, Need.EDIT):
+        from medoffice.core.access import deny
+
+        raise deny(
+            actor, "Only schedulers change the practice's holidays.", capability=Capability.SCHEDULE
+        )
+
+
 def _may_edit_availability(actor: Any, provider: Provider) -> None:
     """Schedulers edit anyone's availability; a clinician edits only their own."""
     if can(actor, Capability.SCHEDULE, Need.EDIT) and not own_only(
@@ -284,7 +295,7 @@ def holidays_load(
     """Add the public holidays of these years (from the `holidays` package) as closed days."""
     import holidays as holiday_calendars
 
-    require_capability(actor, Capability.SCHEDULE, Need.EDIT)
+    _require_scheduler(actor)
     calendar = holiday_calendars.country_holidays(country, subdiv=subdivision, years=list(years))
     rows = [
         Holiday(date=day, name=name[:100])

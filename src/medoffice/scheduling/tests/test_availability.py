@@ -188,3 +188,11 @@ def test_appointments_across_dst_keep_their_local_time(clinic):
         stored = Appointment.objects.get(pk=appt.pk)
         assert stored.start.astimezone(NY).hour == 9
         assert stored.end.astimezone(NY).strftime("%H:%M") == "09:20"
+
+
+def test_clinicians_cannot_change_holidays(clinic):
+    from medoffice.core.access import AccessDenied
+
+    with pytest.raises(AccessDenied):
+        holidays_load(actor=clinic["providers"][0].user, years=[2030], subdivision="NY")
+    assert not Holiday.objects.filter(date__year=2030).exists()
