@@ -33,22 +33,30 @@ pytestmark = pytest.mark.browser
 # the matrix, so a change to the matrix or to a registration shows up here).
 EXPECTED_NAV = {
     "admin": ["Home", "Jobs", "System admin"],
-    "manager": ["Home", "Patients", "Records audit", "Payers", "Audit log", "Jobs"],
-    "frontdesk": ["Home", "Patients", "New patient", "Jobs"],
-    "biller": ["Home", "Patients", "Payers", "Jobs"],
-    "clinician": ["Home", "Patients", "Records audit", "Jobs"],
-    "nurse": ["Home", "Patients", "Records audit", "Jobs"],
+    "manager": [
+        "Home", "Patients", "Schedule", "Front desk", "Find a time", "Referrals", "Records audit",
+        "Waitlist", "Outbox", "Calendar feed", "Wait times", "Payers", "Schedule setup", "Audit log", "Jobs",
+    ],
+    "frontdesk": [
+        "Home", "Patients", "New patient", "Schedule", "Front desk", "Find a time", "Referrals",
+        "Waitlist", "Schedule setup", "Jobs",
+    ],
+    "biller": ["Home", "Patients", "Schedule", "Find a time", "Referrals", "Waitlist", "Payers", "Schedule setup", "Jobs"],
+    "clinician": [
+        "Home", "Patients", "Schedule", "Front desk", "Find a time", "Referrals", "Records audit",
+        "Waitlist", "Calendar feed", "Schedule setup", "Jobs",
+    ],
+    "nurse": [
+        "Home", "Patients", "Schedule", "Front desk", "Find a time", "Referrals", "Records audit",
+        "Waitlist", "Schedule setup", "Jobs",
+    ],
     "purchasing": ["Home", "Jobs"],
     "hr": ["Home", "Jobs"],
     "compliance": [
-        "Home",
-        "Patients",
-        "Records audit",
-        "Audit log",
-        "Emergency access",
-        "Jobs",
+        "Home", "Patients", "Schedule", "Find a time", "Referrals", "Records audit", "Waitlist",
+        "Schedule setup", "Audit log", "Emergency access", "Jobs",
     ],
-}
+}  # fmt: skip
 ALL_NAV = {label for labels in EXPECTED_NAV.values() for label in labels}
 PHONE_ROLES = {"frontdesk", "compliance"}
 # The README's picture; refreshed only on request so test runs leave the checkout clean.
