@@ -9,7 +9,7 @@ it, then run the benchmarks (bench/benchmarks/*.py) in a subprocess against a sc
 and write bench/results/results.json and results.md. Everything the app writes (secret key,
 mail, static) goes to bench/cache/var, never to the development var/.
 
-The cache is keyed by a hash of the migrations, the demo modules, the audit chain code and
+The cache is keyed by a hash of the migrations, the demo modules, the audit hashing code and
 dataset.py: change any of them and the dataset is rebuilt. SQLite keeps the database file;
 PostgreSQL servers are throwaway (scripts/with_postgres.py), so the dataset is kept as a
 pg_dump archive and restored into each run's fresh server.
@@ -60,7 +60,7 @@ def dataset_key(size: str, entries: int) -> str:
         *SRC.glob("*/migrations/*.py"),
         *(p for p in SRC.rglob("*demo*.py") if "tests" not in p.parts),
         *SRC.glob("*/demo/**/*.py"),
-        SRC / "audit" / "chain.py",
+        SRC / "audit" / "hashing.py",
         BENCH / "dataset.py",
     }
     digest = hashlib.sha256()

@@ -220,7 +220,8 @@ def calendar_day_view(run: Run):
         run.result(
             cut, name="calendar_day_view_10k", throughput=False,
             note=f"same day with only the {total - deleted:,} most recent appointments (older ones deleted in a rolled-back "
-                 f"transaction, statistics refreshed): {compared}",
+                 f"transaction, statistics refreshed; inside that transaction the page's own commit of its audit entries does not happen, "
+                 f"which is most of the difference on SQLite): {compared}",
         )
     )  # fmt: skip
     return rows

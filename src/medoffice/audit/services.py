@@ -100,19 +100,32 @@ def audit_patients_shown(
     missing = [pid for pid in ids if pid not in refs]
     if missing:
         refs.update(registry.patient_refs(missing))
-    return audit_record_many(
-        {
-            "action": AuditAction.VIEW_LIST,
-            "actor": actor,
-            "object_type": object_type,
-            "object_id": pid,
-            "patient_id": pid,
-            "patient_ref": refs.get(pid, ""),
-            "resolve_ref": False,  # looked up above, in one query
-            "details": {"view": view},
-        }
-        for pid in ids
+    if not ids:
+        return []
+    # Build the shared fields once and copy them per patient: a busy calendar day shows
+    # hundreds of patients, and the per-entry context look-ups were a visible part of it.
+    first = _build(
+        action=AuditAction.VIEW_LIST,
+        actor=actor,
+        object_type=object_type,
+        details={"view": view},
+        resolve_ref=False,
     )
+    shared = {
+        f.attname: getattr(first, f.attname)
+        for f in AuditEvent._meta.concrete_fields
+        if f.attname not in {"id", "object_id", "patient_id", "patient_ref"}
+    }
+    events = [
+        AuditEvent(
+            **shared,
+            object_id=str(pid),
+            patient_id=pid,
+            patient_ref=refs.get(pid, "")[:32],
+        )
+        for pid in ids
+    ]
+    return chain.append(events)
 
 
 def emergency_access_grant(*, actor: Any, patient_id: int, reason: str) -> EmergencyAccess:

@@ -54,6 +54,7 @@ from medoffice.scheduling.models import (
     Provider,
     Room,
     TimeOff,
+    overlapping,
 )
 
 S = AppointmentStatus
@@ -112,9 +113,8 @@ def appointments_between(
     room_ids: Iterable[int] | None = None,
 ) -> list[dict[str, Any]]:
     qs = Appointment.objects.filter(
+        overlapping(lo, hi),
         location__in=[loc.pk for loc in locations],
-        start__lt=hi,
-        end__gt=lo,
         status__in=filters.shown_statuses,
     )
     if provider_ids is not None:

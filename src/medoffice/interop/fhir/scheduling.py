@@ -340,7 +340,7 @@ def _free_slot_now(user: Any, key: m.FreeSlotKey, appt_type: Any, resource_id: s
     visit in it, otherwise gone (404)."""
     from medoffice.organization.models import Location
     from medoffice.scheduling.api_support import find_slots
-    from medoffice.scheduling.models import ACTIVE_STATUSES, Appointment, Provider
+    from medoffice.scheduling.models import ACTIVE_STATUSES, Appointment, Provider, overlapping
 
     location = Location.objects.filter(pk=key.location_id).first()
     provider = Provider.objects.filter(pk=key.provider_id).first()
@@ -360,7 +360,7 @@ def _free_slot_now(user: Any, key: m.FreeSlotKey, appt_type: Any, resource_id: s
         if found and found[0]["start"] == key.start:
             return m.free_slot_to_fhir(found[0], appt_type)
     taken = Appointment.objects.filter(
-        provider=provider, status__in=ACTIVE_STATUSES, start__lt=end, end__gt=key.start
+        overlapping(key.start, end), provider=provider, status__in=ACTIVE_STATUSES
     ).exists()
     if not taken:
         raise FhirError(404, f"Slot/{resource_id} is no longer offered.", code="not-found")

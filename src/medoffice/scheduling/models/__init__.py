@@ -6,6 +6,7 @@ from medoffice.scheduling.models.appointments import (
     AppointmentStatus,
     CancelledBy,
     Occupancy,
+    overlapping,
 )
 from medoffice.scheduling.models.availability import (
     AvailabilityBlock,
@@ -15,6 +16,7 @@ from medoffice.scheduling.models.availability import (
     TimeOff,
 )
 from medoffice.scheduling.models.resources import (
+    MAX_APPOINTMENT_MINUTES,
     SLOT_MINUTES,
     AppointmentType,
     Equipment,
@@ -28,6 +30,7 @@ from medoffice.scheduling.models.resources import (
 __all__ = [
     "ACTIVE_STATUSES",
     "ENDED_STATUSES",
+    "MAX_APPOINTMENT_MINUTES",
     "SLOT_MINUTES",
     "Appointment",
     "AppointmentSeries",
@@ -45,5 +48,6 @@ __all__ = [
     "Provider",
     "Room",
     "TimeOff",
+    "overlapping",
     "validate_npi",
 ]

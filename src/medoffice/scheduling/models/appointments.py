@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from medoffice.core.models import TimeStampedModel
-from medoffice.scheduling.models.resources import AppointmentType, Equipment, Provider, Room
+from medoffice.scheduling.models.resources import (
+    MAX_APPOINTMENT_MINUTES,
+    AppointmentType,
+    Equipment,
+    Provider,
+    Room,
+)
+
+
+def overlapping(lo: datetime, hi: datetime) -> Q:
+    """Appointments that overlap [lo, hi).
+
+    The lower bound on start is implied by end > lo (no appointment is longer than
+    MAX_APPOINTMENT_MINUTES) but spelled out so the (…, start) indexes read one window
+    instead of the whole history before hi."""
+    return Q(start__lt=hi, end__gt=lo, start__gt=lo - timedelta(minutes=MAX_APPOINTMENT_MINUTES))
 
 
 class AppointmentStatus(models.TextChoices):

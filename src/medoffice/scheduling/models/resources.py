@@ -11,6 +11,9 @@ from django.db.models import Q
 from medoffice.core.sequences import luhn_check_digit
 
 SLOT_MINUTES = 5  # bookings start and end on 5-minute marks; occupancy is kept per 5 minutes
+# The longest appointment type; every booking lasts its type's duration, so an appointment that
+# overlaps a window started at most this long before it (which bounds range reads by index).
+MAX_APPOINTMENT_MINUTES = 480
 
 
 def validate_npi(value: str) -> None:
@@ -130,7 +133,7 @@ class AppointmentType(models.Model):
     name = models.CharField(max_length=100)
     code = models.SlugField(max_length=30, unique=True)
     duration_minutes = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(SLOT_MINUTES), MaxValueValidator(480)]
+        validators=[MinValueValidator(SLOT_MINUTES), MaxValueValidator(MAX_APPOINTMENT_MINUTES)]
     )
     patient_kind = models.CharField(
         max_length=12, choices=PatientKind.choices, default=PatientKind.ANY

@@ -23,6 +23,7 @@ from medoffice.scheduling.models import (
     Holiday,
     Provider,
     TimeOff,
+    overlapping,
 )
 from medoffice.scheduling.recurrence import occurrences
 
@@ -278,7 +279,7 @@ def time_off_add(
         )
     affected = list(
         Appointment.objects.filter(
-            provider=provider, status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start
+            overlapping(start, end), provider=provider, status__in=ACTIVE_STATUSES
         ).select_related("patient", "type")
     )
     return off, affected
