@@ -45,6 +45,9 @@ SEED = 1
 AUDIT_ENTRIES = {"large": 1_000_000, "small": 20_000}
 DATABASES = ("sqlite", "postgres")
 DEMO_PASSWORD = "bench-demo-password-1"  # noqa: S105 - synthetic accounts in a throwaway copy
+# The field-encryption key is pinned too: a cached dataset stays readable whatever happens to
+# bench/cache/var (a key file generated there would be lost with it). Synthetic data only.
+FIELD_KEY = "bWVkb2ZmaWNlLWJlbmNoLXN5bnRoZXRpYy1rZXktMDE="
 # The benchmark server keeps PostgreSQL's durable defaults (fsync, synchronous_commit on), so
 # commits cost what they cost in production; with_postgres's test tuning would hide that.
 POSTGRES_DURABLE = True
@@ -66,7 +69,9 @@ def dataset_key(size: str, entries: int) -> str:
     digest = hashlib.sha256()
     for path in sorted(files):
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(f"{size}/{SEED}/{entries}/django-{metadata.version('django')}".encode())
+    digest.update(
+        f"{size}/{SEED}/{entries}/django-{metadata.version('django')}/{FIELD_KEY}".encode()
+    )
     return digest.hexdigest()[:12]
 
 
@@ -80,6 +85,7 @@ def app_env(database_url: str, size: str) -> dict[str, str]:
         DATABASE_URL=database_url,
         MEDOFFICE_VAR_DIR=str(VAR_DIR),
         MEDOFFICE_DEMO_PASSWORD=DEMO_PASSWORD,
+        MEDOFFICE_FIELD_KEYS=FIELD_KEY,
         MEDOFFICE_LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="medoffice.config.settings",
         BENCH_SIZE=size,

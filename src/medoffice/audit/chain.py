@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from medoffice.audit.hashing import (
@@ -18,7 +19,7 @@ from medoffice.audit.hashing import (
     normalize_details,
     normalize_ip,
 )
-from medoffice.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from medoffice.audit.models import GENESIS_HASH, AuditAction, AuditChainHead, AuditEvent
 
 __all__ = ["HASHED_FIELDS", "append", "entry_digest", "normalize_details", "normalize_ip", "verify"]
 
@@ -73,6 +74,20 @@ def _insert(events: list[AuditEvent]) -> None:
         event._state.db = connection.alias
 
 
+_VIEW_ACTIONS = frozenset({AuditAction.VIEW, AuditAction.VIEW_LIST})
+
+
+def _may_commit_without_flush(events: list[AuditEvent]) -> bool:
+    """True when these entries are a transaction of their own (no change commits with them)
+    and only record views, on PostgreSQL with settings.AUDIT_FAST_VIEW_COMMIT."""
+    return (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and settings.AUDIT_FAST_VIEW_COMMIT
+        and all(event.action in _VIEW_ACTIONS for event in events)
+    )
+
+
 def append(events: list[AuditEvent]) -> list[AuditEvent]:
     """Give the events the next sequence numbers and hashes, and insert them.
 
@@ -84,9 +99,13 @@ def append(events: list[AuditEvent]) -> list[AuditEvent]:
     count = len(events)
     if not count:
         return events
+    relaxed = _may_commit_without_flush(events)
     # No savepoint inside a caller's transaction: if the audit write fails, the action it
     # records must not commit either.
     with transaction.atomic(savepoint=False):
+        if relaxed:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         head = _bump_head(count)
         if head is None:  # an empty table (a flushed test database): start the chain
             try:

@@ -160,6 +160,11 @@ LOCKOUT_IP_FAILURES = env_int("MEDOFFICE_LOCKOUT_IP_FAILURES", 20)
 LOCKOUT_WINDOW_MINUTES = env_int("MEDOFFICE_LOCKOUT_WINDOW_MINUTES", 15)
 LOCKOUT_MINUTES = env_int("MEDOFFICE_LOCKOUT_MINUTES", 15)
 IDLE_TIMEOUT_MINUTES = env_int("MEDOFFICE_IDLE_TIMEOUT_MINUTES", 15)
+# PostgreSQL: a transaction that only records that someone *viewed* records commits without
+# waiting for the WAL flush (synchronous_commit off), the durability SQLite's WAL mode with
+# synchronous=NORMAL gives every commit: a server crash can lose the last fraction of a
+# second of view entries, never a change, and never breaks the chain. Off: every entry waits.
+AUDIT_FAST_VIEW_COMMIT = env_bool("MEDOFFICE_AUDIT_FAST_VIEW_COMMIT", True)
 EMERGENCY_ACCESS_HOURS = env_int("MEDOFFICE_EMERGENCY_ACCESS_HOURS", 4)
 OTP_TOTP_ISSUER = env_str("MEDOFFICE_OTP_ISSUER", "MedOffice")
 OTP_TOTP_THROTTLE_FACTOR = 1

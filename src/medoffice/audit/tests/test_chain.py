@@ -146,3 +146,33 @@ def test_concurrent_appends_keep_one_chain():
     assert result.ok, result.problem
     assert result.checked == 60
     assert sorted(AuditEvent.objects.values_list("seq", flat=True)) == list(range(1, 61))
+
+
+def _set_local_statements(fn) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        fn()
+    return [q["sql"] for q in queries.captured_queries if "synchronous_commit" in q["sql"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_a_view_of_its_own_commits_without_waiting_for_the_flush(settings) -> None:
+    from django.db import connection, transaction
+
+    from medoffice.audit.services import audit_record
+
+    postgres = connection.vendor == "postgresql"
+    view_alone = _set_local_statements(lambda: audit_record(action="view", patient_id=1))
+    assert bool(view_alone) is postgres
+    assert not _set_local_statements(lambda: audit_record(action="update", patient_id=1))
+
+    def view_with_a_change() -> None:
+        with transaction.atomic():
+            audit_record(action="view", patient_id=1)
+
+    assert not _set_local_statements(view_with_a_change)
+    settings.AUDIT_FAST_VIEW_COMMIT = False
+    assert not _set_local_statements(lambda: audit_record(action="view", patient_id=1))
+    assert chain.verify().ok
