@@ -11,12 +11,14 @@ from typing import Any
 
 from django.apps import apps
 from django.db.models import Count
+from django.test import Client
 
 from harness import Run, Timing, benchmark
 from medoffice.accounts.models import User
 from medoffice.audit import chain, selectors, services
 from medoffice.audit.models import AuditEvent
 from medoffice.core import context
+from medoffice.patients.models import Patient
 
 
 def _user(username: str) -> User:
@@ -82,7 +84,12 @@ def audit_overhead(run: Run):
     """Signed-in page latency with auditing on vs chain.append patched to a no-op."""
     from medoffice.testing.personas import signed_in_client
 
-    client = signed_in_client(_user("compliance"))
+    compliance = signed_in_client(_user("compliance"))
+    clinician = signed_in_client(_user("clinician"))
+    # A typical PHI page: a patient's chart (one view entry per request).
+    patient_id = (
+        Patient.objects.filter(status="active").order_by("pk").values_list("pk", flat=True)[500]
+    )
     original = chain.append
     append_seconds: list[float] = []
 
@@ -94,9 +101,14 @@ def audit_overhead(run: Run):
             append_seconds.append(time.perf_counter() - started)
 
     rows = []
-    for path, per_arm in (("/audit/", 100), ("/", 200)):
+    pages = (
+        (compliance, "/audit/", 100),
+        (clinician, f"/chart/patients/{patient_id}/", 100),
+        (compliance, "/", 200),
+    )
+    for client, path, per_arm in pages:
 
-        def get(path: str = path) -> None:
+        def get(path: str = path, client: Client = client) -> None:
             response = client.get(path)
             if response.status_code != 200:
                 raise AssertionError(f"GET {path} answered {response.status_code}")
@@ -131,7 +143,7 @@ def audit_overhead(run: Run):
         rows.append(
             run.result(
                 on,
-                name=f"audit_overhead GET {path}",
+                name="audit_overhead GET " + path.replace(str(patient_id), "<id>"),
                 throughput=False,
                 note=note,
                 passed=passed,
