@@ -10,6 +10,17 @@ from django.db import models
 
 US_STATE = RegexValidator(r"^[A-Z]{2}$", "Use the two-letter state code, e.g. NY.")
 US_ZIP = RegexValidator(r"^\d{5}(-?\d{4})?$", "Use a 5-digit ZIP code or ZIP+4.")
+PLACE_OF_SERVICE = RegexValidator(r"^\d{2}$", "A place-of-service code has two digits, e.g. 11.")
+
+
+def validate_npi(value: str) -> None:
+    """An NPI is 10 digits whose last is a Luhn check digit over "80840" + the first nine."""
+    from medoffice.core.sequences import luhn_check_digit
+
+    if not (value.isdigit() and len(value) == 10):
+        raise ValidationError("An NPI has 10 digits.")
+    if luhn_check_digit("80840" + value[:9]) != value[9]:
+        raise ValidationError("This NPI fails its check digit: look for a typo.")
 
 
 def validate_time_zone(value: str) -> None:
@@ -46,6 +57,18 @@ class Location(models.Model):
     time_zone = models.CharField(
         max_length=64, default="America/New_York", validators=[validate_time_zone]
     )
+    # What claims need from a site: where the service was given, and the site's own NPI when
+    # it bills under one (otherwise the practice's group NPI is the billing provider's).
+    place_of_service = models.CharField(
+        max_length=2,
+        default="11",
+        validators=[PLACE_OF_SERVICE],
+        help_text="CMS place-of-service code for visits here (11 = office)",
+    )
+    npi = models.CharField(
+        "site NPI", max_length=10, blank=True, validators=[validate_npi],
+        help_text="Only when the site bills under its own NPI",
+    )  # fmt: skip
     is_active = models.BooleanField(default=True)
 
     class Meta:
