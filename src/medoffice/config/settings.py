@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "medoffice.messaging",
     "medoffice.waitlist",
     "medoffice.frontdesk",
+    "medoffice.claims",
 ]
 
 MIDDLEWARE = [
