@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 
 
 class ConfigError(RuntimeError):
@@ -47,6 +48,19 @@ def env_int(name: str, default: int, environ: Mapping[str, str] | None = None) -
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def env_decimal(name: str, default: str, environ: Mapping[str, str] | None = None) -> Decimal:
+    """A non-negative amount of money (two decimal places at most), e.g. 100.00."""
+    raw = (environ if environ is not None else os.environ).get(name)
+    text = default if raw is None or raw.strip() == "" else raw.strip()
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ConfigError(f"{name} must be an amount such as 100.00, not {raw!r}") from None
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        raise ConfigError(f"{name} must be an amount such as 100.00, not {raw!r}")
+    return value.quantize(Decimal("0.01"))
 
 
 def env_list(

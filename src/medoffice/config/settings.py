@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
-from medoffice.config.env import ConfigError, env_bool, env_int, env_list, env_str
+from medoffice.config.env import ConfigError, env_bool, env_decimal, env_int, env_list, env_str
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MEDOFFICE_VAR_DIR", str(Path.cwd() / "var"))).resolve()
@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "medoffice.waitlist",
     "medoffice.frontdesk",
     "medoffice.claims",
+    "medoffice.billing",
 ]
 
 MIDDLEWARE = [
@@ -269,3 +270,5 @@ PRACTICE_NAME = env_str("MEDOFFICE_PRACTICE_NAME", "MedOffice")
 FLOW_LOBBY_WAIT_MINUTES = env_int("MEDOFFICE_FLOW_LOBBY_WAIT_MINUTES", 15)
 FLOW_ROOMED_WAIT_MINUTES = env_int("MEDOFFICE_FLOW_ROOMED_WAIT_MINUTES", 20)
 PAYMENT_GATEWAY = env_str("MEDOFFICE_PAYMENT_GATEWAY", "medoffice.frontdesk.payments.FakeGateway")
+# Write-offs and refunds above this (dollars) wait for a manager's approval.
+WRITEOFF_APPROVAL_LIMIT = env_decimal("MEDOFFICE_WRITEOFF_APPROVAL_LIMIT", "100.00")

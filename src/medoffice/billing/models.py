@@ -1,0 +1,235 @@
+"""The money ledger: double-entry journals that are written once and never changed.
+
+A `Journal` is one money event (a charge, a payment, an adjustment...); its `Posting` rows are
+its lines, debits positive and credits negative, and they always sum to zero. A mistake is
+corrected by a reversing journal, never by an edit: on PostgreSQL a trigger rejects UPDATE and
+DELETE of both tables (migration 0002). Postings carry the patient, payer, claim and claim line
+as plain ids (the claims app is separate) so balances are one indexed SUM.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Account(models.TextChoices):
+    AR_PAYER = "ar_payer", "Accounts receivable: payers"
+    AR_PATIENT = "ar_patient", "Accounts receivable: patients"
+    REVENUE = "revenue", "Patient service revenue"
+    CONTRACTUAL_ADJUSTMENT = "contractual_adjustment", "Contractual adjustments"
+    OTHER_ADJUSTMENT = "other_adjustment", "Other adjustments"
+    WRITE_OFF = "write_off", "Bad debt and write-offs"
+    CASH = "cash", "Cash and checks"
+    CARD_CLEARING = "card_clearing", "Card clearing"
+    REFUNDS_PAYABLE = "refunds_payable", "Refunds payable"
+    UNAPPLIED = "unapplied", "Unapplied payments"
+
+
+class JournalKind(models.TextChoices):
+    CHARGE = "charge", "Charge"
+    PAYMENT = "payment", "Payment"
+    ADJUSTMENT = "adjustment", "Adjustment"
+    PATIENT_TRANSFER = "patient_transfer", "Transfer to patient"
+    REFUND = "refund", "Refund"
+    WRITE_OFF = "write_off", "Write-off"
+    REVERSAL = "reversal", "Reversal"
+
+
+class Journal(models.Model):
+    kind = models.CharField(max_length=20, choices=JournalKind.choices)
+    effective_date = models.DateField(help_text="The accounting date (its month's period)")
+    posted_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who posted it (empty for automatic postings)",
+    )
+    memo = models.CharField(max_length=300, blank=True)
+    source = models.CharField(max_length=30, blank=True, help_text='Where it came from: "era"...')
+    source_id = models.CharField(max_length=64, blank=True)
+    # One-to-one: a journal can be reversed once.
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["effective_date", "pk"]
+        indexes = [
+            models.Index(fields=["effective_date"], name="journal_date_idx"),
+            models.Index(fields=["source", "source_id"], name="journal_source_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Journal {self.pk} {self.get_kind_display()} {self.effective_date}"
+
+
+class Posting(models.Model):
+    journal = models.ForeignKey(Journal, on_delete=models.PROTECT, related_name="postings")
+    account = models.CharField(max_length=24, choices=Account.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, help_text="Debit +, credit -")
+    patient_id = models.BigIntegerField(null=True, blank=True)
+    payer_id = models.BigIntegerField(null=True, blank=True)
+    claim_id = models.BigIntegerField(null=True, blank=True)
+    claim_line_id = models.BigIntegerField(null=True, blank=True)
+    location_id = models.BigIntegerField(null=True, blank=True)
+    effective_date = models.DateField(help_text="The journal's, copied for period aggregates")
+
+    class Meta:
+        ordering = ["journal_id", "pk"]
+        indexes = [
+            models.Index(fields=["patient_id", "account"], name="posting_patient_idx"),
+            models.Index(fields=["payer_id", "account"], name="posting_payer_idx"),
+            models.Index(fields=["claim_id", "account"], name="posting_claim_idx"),
+            models.Index(fields=["claim_line_id", "account"], name="posting_claim_line_idx"),
+            models.Index(fields=["account", "effective_date"], name="posting_account_date_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=Decimal("0")), name="posting_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.amount}"
+
+    @property
+    def debit(self) -> Decimal | None:
+        return self.amount if self.amount > 0 else None
+
+    @property
+    def credit(self) -> Decimal | None:
+        return -self.amount if self.amount < 0 else None
+
+
+class AccountingPeriod(models.Model):
+    """A month of the books. Months are open until closed; a closed month stays closed."""
+
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-year", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "month"], name="period_month_unique"),
+            models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="period_month"),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | Q(closed_by__isnull=False),
+                name="period_closed_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class AdjustmentKind(models.TextChoices):
+    WRITE_OFF = "write_off", "Write-off"
+    REFUND = "refund", "Refund to patient"
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for approval"
+    APPROVED = "approved", "Approved and posted"
+    REJECTED = "rejected", "Rejected"
+
+
+class AdjustmentRequest(models.Model):
+    """A write-off or refund above the approval limit, waiting for a manager."""
+
+    kind = models.CharField(max_length=10, choices=AdjustmentKind.choices)
+    status = models.CharField(
+        max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    patient_id = models.BigIntegerField(null=True, blank=True)
+    claim_id = models.BigIntegerField(null=True, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    reason = models.CharField(max_length=300)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
+    journal = models.OneToOneField(
+        Journal, on_delete=models.PROTECT, null=True, blank=True, related_name="request"
+    )
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["status", "requested_at"], name="adjreq_status_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=Decimal("0")), name="adjreq_positive"),
+            models.CheckConstraint(
+                condition=Q(patient_id__isnull=False) | Q(claim_id__isnull=False),
+                name="adjreq_has_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ${self.amount} ({self.get_status_display()})"
+
+
+class FeeSchedule(models.Model):
+    """What the practice bills and expects for each code, per payer (none: self-pay)."""
+
+    payer = models.ForeignKey(
+        "patients.Payer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(max_length=120)
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True, help_text="Last day; empty: open")
+
+    class Meta:
+        ordering = ["payer__name", "-effective_from"]
+        indexes = [models.Index(fields=["payer", "effective_from"], name="feesched_payer_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True)
+                | Q(effective_to__gte=models.F("effective_from")),
+                name="feesched_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FeeScheduleItem(models.Model):
+    schedule = models.ForeignKey(FeeSchedule, on_delete=models.CASCADE, related_name="items")
+    code = models.ForeignKey("coding.ProcedureCode", on_delete=models.PROTECT, related_name="+")
+    modifier = models.CharField(max_length=2, blank=True)
+    billed_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    expected_amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["code__code", "modifier"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["schedule", "code", "modifier"], name="feeitem_code_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(billed_amount__gte=Decimal("0")) & Q(expected_amount__gte=Decimal("0")),
+                name="feeitem_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code_id}{'-' + self.modifier if self.modifier else ''} ${self.billed_amount}"
