@@ -34,7 +34,8 @@ def balance(*, account: str | None = None, **dimension: int) -> Decimal:
     rows = Posting.objects.filter(**dimension)
     if account is not None:
         rows = rows.filter(account=account)
-    return rows.aggregate(total=Sum("amount"))["total"] or ZERO
+    # SQLite's SUM drops trailing zeros (250, not 250.00): show cents either way.
+    return (rows.aggregate(total=Sum("amount"))["total"] or ZERO).quantize(ZERO)
 
 
 def patient_balance(patient_id: int) -> Decimal:
@@ -67,7 +68,11 @@ def patient_payer_balances(patient_id: int) -> list[dict[str, Any]]:
         Payer.objects.filter(pk__in=[r["payer_id"] for r in rows]).values_list("pk", "name")
     )
     return [
-        {"payer_id": r["payer_id"], "name": names.get(r["payer_id"], "?"), "balance": r["total"]}
+        {
+            "payer_id": r["payer_id"],
+            "name": names.get(r["payer_id"], "?"),
+            "balance": r["total"].quantize(ZERO),
+        }
         for r in rows
     ]
 

@@ -172,6 +172,10 @@ def _create_payment(
             "appointment": appointment.pk if appointment else None,
         },
     )
+    # The patient's ledger gets the payment in this same transaction.
+    from medoffice.billing.services import desk_payment_to_ledger
+
+    desk_payment_to_ledger(payment=row, actor=actor)
     return row
 
 
@@ -240,6 +244,9 @@ def desk_payment_void(*, actor: Any, payment: DeskPayment, reason: str) -> DeskP
             reason=reason[:300],
             details={"void": True, "amount": str(payment.amount)},
         )
+        from medoffice.billing.services import desk_payment_void_to_ledger
+
+        desk_payment_void_to_ledger(payment=payment, actor=actor, reason=reason[:200])
     payment.refresh_from_db()
     return payment
 
