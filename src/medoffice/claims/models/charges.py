@@ -46,6 +46,9 @@ class ChargeLine(TimeStampedModel):
     diagnosis_pointers = models.JSONField(
         default=list, help_text="Ranks (1-12) of the encounter's diagnoses, one to four"
     )
+    # The codes those ranks named at capture: a claim points at these, so re-ranking the
+    # encounter's diagnoses afterwards cannot send a line to the wrong diagnosis.
+    diagnosis_codes = models.JSONField(default=list)
     place_of_service = models.CharField(max_length=2, validators=[PLACE_OF_SERVICE])
     rendering_provider = models.ForeignKey(
         "scheduling.Provider", on_delete=models.PROTECT, related_name="charge_lines"

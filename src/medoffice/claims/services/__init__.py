@@ -1,0 +1,29 @@
+"""Every write of charges and claims (see the modules for the rules)."""
+
+from medoffice.claims.services.adjudication import claim_line_adjudication_record
+from medoffice.claims.services.charges import (
+    ChargeInput,
+    charge_update,
+    charge_void,
+    charges_capture,
+)
+from medoffice.claims.services.claims import (
+    BuildResult,
+    claim_build_secondary,
+    claim_correct,
+    claim_transition,
+    claims_build_for_encounter,
+)
+
+__all__ = [
+    "BuildResult",
+    "ChargeInput",
+    "charge_update",
+    "charge_void",
+    "charges_capture",
+    "claim_build_secondary",
+    "claim_correct",
+    "claim_line_adjudication_record",
+    "claim_transition",
+    "claims_build_for_encounter",
+]
