@@ -207,7 +207,10 @@ class SegmentWriter:
         return len(self.segments)
 
     def render(self) -> str:
-        return "".join(f"{segment}{self.separators.segment}\n" for segment in self.segments)
+        terminator = self.separators.segment
+        if terminator not in "\r\n":
+            terminator += "\n"  # a newline after each terminator only eases reading
+        return "".join(f"{segment}{terminator}" for segment in self.segments)
 
 
 def x12_date(value: date) -> str:
