@@ -41,7 +41,10 @@ def payer(db):
 
 @pytest.fixture
 def office_visit(db):
-    return ProcedureCode.objects.create(system="CPT", code="99213", description="Office visit")
+    code, _ = ProcedureCode.objects.get_or_create(
+        code="99213", defaults={"system": "CPT", "description": "Office visit"}
+    )
+    return code
 
 
 def charge(
