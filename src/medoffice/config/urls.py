@@ -9,6 +9,7 @@ urlpatterns = [
     path("audit/", include("medoffice.audit.urls")),
     path("patients/", include("medoffice.patients.urls")),
     path("chart/", include("medoffice.chart.urls")),
+    path("coding/", include("medoffice.coding.urls")),
     path("schedule/", include("medoffice.scheduling.urls")),
     path("referrals/", include("medoffice.referrals.urls")),
     path("frontdesk/", include("medoffice.frontdesk.urls")),

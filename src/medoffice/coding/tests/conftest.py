@@ -1,0 +1,20 @@
+"""The starter tables come from data migrations: a test that flushed the tables (a
+transactional test earlier in the run) leaves them empty, so they are loaded again."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def starter_tables(request) -> None:
+    names = request.fixturenames
+    if "db" in names or "transactional_db" in names:
+        request.getfixturevalue("transactional_db" if "transactional_db" in names else "db")
+        from medoffice.coding.models import Modifier, ProcedureCode
+        from medoffice.coding.starter import load_starter_codes, load_starter_tables
+
+        if not ProcedureCode.objects.exists():
+            load_starter_codes()
+        if not Modifier.objects.exists():
+            load_starter_tables()
