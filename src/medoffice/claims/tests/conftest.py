@@ -56,7 +56,7 @@ def office(db) -> dict[str, Any]:
         )
     primary_payer = Payer.objects.create(name="Empire Plan", payer_id="87726")
     secondary_payer = Payer.objects.create(name="Medicaid NY", payer_id="MCDNY")
-    for payer, fee in ((primary_payer, "150.00"), (None, "120.00")):
+    for payer, fee in ((primary_payer, "150.00"), (secondary_payer, "130.00"), (None, "120.00")):
         schedule = FeeSchedule.objects.create(
             payer=payer, name=f"{payer or 'Self-pay'} 2026", effective_from=date(2026, 1, 1)
         )
