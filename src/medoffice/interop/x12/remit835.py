@@ -47,7 +47,7 @@ class ServicePayment:
     submitted_procedure_code: str = ""  # SVC06, when the payer adjudicated another code
     service_date: date | None = None
     service_end_date: date | None = None
-    line_control_number: str = ""  # REF*6B: our line item control number, echoed back
+    line_control_number: str = ""  # REF*6R: our line item control number (2400 REF*6R)
     adjustments: list[Adjustment] = field(default_factory=list)
     remark_codes: list[str] = field(default_factory=list)  # LQ*HE
     allowed: Decimal | None = None  # AMT*B6
@@ -131,15 +131,17 @@ def _adjustments(segment: Segment) -> list[Adjustment]:
     if group not in ADJUSTMENT_GROUPS:
         raise X12Error(f"CAS01 {group!r} is not an adjustment group (CO, PR, OA, PI)", segment)
     found = []
-    for start in range(2, 20, 3):
-        reason = segment.get(start)
+    elements = segment.elements
+    for start in range(2, min(len(elements), 20), 3):
+        reason = elements[start]
         if not reason:
             if segment.get(start + 1):
                 raise X12Error(f"CAS{start + 1:02d} has an amount without a reason", segment)
             continue
         amount = segment.amount(start + 1, required=True)
         assert amount is not None
-        found.append(Adjustment(group, reason, amount, segment.amount(start + 2)))
+        quantity = segment.amount(start + 2) if len(elements) > start + 2 else None
+        found.append(Adjustment(group, reason, amount, quantity))
     if not found:
         raise X12Error("CAS has no adjustment reason", segment)
     return found
@@ -265,7 +267,8 @@ def _read_remittance(control_number: str, segments: list[Segment]) -> Remittance
             elif qualifier == "405":
                 remittance.production_date = when
         elif seg_id == "REF":
-            if service is not None and segment.get(1) == "6B":
+            # 6R is the IG's line item control number; 6B is accepted as some payers send it.
+            if service is not None and segment.get(1) in ("6R", "6B"):
                 service.line_control_number = segment.get(2)
             elif claim is None and party == "PR" and segment.get(1) == "2U":
                 remittance.payer_id = segment.get(2)
