@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "medoffice.frontdesk",
     "medoffice.claims",
     "medoffice.billing",
+    "medoffice.remittance",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RemittanceConfig(AppConfig):
+    name = "medoffice.remittance"
+    label = "remittance"
+    verbose_name = "ERA posting and denials"
