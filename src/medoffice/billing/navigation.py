@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from medoffice.core import navigation
 from medoffice.core.access import AccessRule
-from medoffice.core.permissions import Capability, Need
+from medoffice.core.permissions import Capability, RoleCode
 
 
 def register_all() -> None:
     entries = (
+        # Clinicians hold billing for their own records only: the menu is the office's.
         ("billing_fees", "Fee schedules", "billing:fee_list",
-         AccessRule("capability", Capability.BILLING, Need.EDIT), 310),
+         AccessRule("role", roles=frozenset({RoleCode.BILLER, RoleCode.MANAGER})), 310),
         ("billing_adjustments", "Write-offs and refunds", "billing:adjustment_list",
          AccessRule("capability", Capability.REFUNDS_WRITEOFFS), 320),
         ("billing_periods", "Month-end close", "billing:period_list",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("schedule/", include("medoffice.scheduling.urls")),
     path("referrals/", include("medoffice.referrals.urls")),
     path("frontdesk/", include("medoffice.frontdesk.urls")),
+    path("billing/", include("medoffice.billing.urls")),
     path("fhir/r4/", include("medoffice.interop.fhir.urls")),
     path("interop/", include("medoffice.interop.urls")),
     path("messaging/", include("medoffice.messaging.urls")),
