@@ -83,8 +83,8 @@ def _register_routers() -> None:
     api.add_router("/frontdesk/", frontdesk_router)
     api.add_router("/scheduling/", scheduling_router)
     api.add_router("/referrals/", referrals_router)
-
     api.add_router("/billing/", billing_router)
+
 
 _register_routers()
 
