@@ -18,6 +18,7 @@ urlpatterns = [
     path("interop/", include("medoffice.interop.urls")),
     path("messaging/", include("medoffice.messaging.urls")),
     path("waitlist/", include("medoffice.waitlist.urls")),
+    path("claims/", include("medoffice.claims.urls")),
     path("admin/", admin_site.urls),
     path("api/", api.urls),
 ]

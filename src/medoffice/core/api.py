@@ -67,6 +67,7 @@ def _register_routers() -> None:
     from medoffice.audit.api import router as audit_router
     from medoffice.billing.api import router as billing_router
     from medoffice.chart.api import router as chart_router
+    from medoffice.claims.api import router as claims_router
     from medoffice.core.api_jobs import router as jobs_router
     from medoffice.frontdesk.api import router as frontdesk_router
     from medoffice.patients.api import router as patients_router
@@ -83,6 +84,7 @@ def _register_routers() -> None:
     api.add_router("/frontdesk/", frontdesk_router)
     api.add_router("/scheduling/", scheduling_router)
     api.add_router("/referrals/", referrals_router)
+    api.add_router("/claims/", claims_router)
     api.add_router("/billing/", billing_router)
 
 

@@ -14,6 +14,7 @@ from medoffice.claims.services.claims import (
     claim_transition,
     claims_build_for_encounter,
 )
+from medoffice.claims.services.printing import superbill_print
 
 __all__ = [
     "BuildResult",
@@ -26,4 +27,5 @@ __all__ = [
     "claim_line_adjudication_record",
     "claim_transition",
     "claims_build_for_encounter",
+    "superbill_print",
 ]

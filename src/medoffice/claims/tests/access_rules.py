@@ -1,0 +1,28 @@
+"""Access rules of the charges and claims URLs and API (see core/tests/test_access_matrix.py)."""
+
+from medoffice.core.permissions import Capability, Need
+from medoffice.core.tests.access_rules import cap
+
+B = Capability.BILLING
+
+URL_RULES = {
+    **{
+        f"claims:{name}": cap(B)
+        for name in ("worklist", "claim_detail", "charge_review", "encounter_charges", "superbill")
+    },
+    **{
+        f"claims:{name}": cap(B, Need.EDIT)
+        for name in (
+            "claim_transition",
+            "claim_secondary",
+            "charge_void",
+            "charges_capture",
+            "encounter_bill",
+        )
+    },
+}
+API_RULES = {
+    "GET /api/claims/": cap(B),
+    "GET /api/claims/{claim_id}": cap(B),
+    "POST /api/claims/{claim_id}/transition": cap(B, Need.EDIT),
+}
