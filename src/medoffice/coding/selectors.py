@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,45 +72,77 @@ def _dates(start: Any, stop: Any) -> str:
     return f"{start or '…'} to {stop or 'now'}"
 
 
-def _rows(key: str, query: str) -> list[tuple[str, ...]]:
-    """Up to PER_TABLE rows of one table whose code starts with the query or whose words
-    contain it."""
-    q = query.strip()
-    code = q.upper().replace(".", "")
-    if key == "procedures":
-        qs = ProcedureCode.objects.filter(Q(code__startswith=code) | Q(description__icontains=q))
-        return [
-            (c.code, c.system, c.description, "yes" if c.active else "no") for c in qs[:PER_TABLE]
-        ]
-    if key in {"modifiers", "carc", "rarc"}:
-        model = {"modifiers": Modifier, "carc": AdjustmentReason, "rarc": RemarkCode}[key]
-        qs = model.objects.filter(Q(code__startswith=code) | Q(description__icontains=q))
-        if key == "modifiers":
-            return [(m.code, m.description) for m in qs[:PER_TABLE]]
-        return [(r.code, r.description, _dates(r.start_date, r.stop_date)) for r in qs[:PER_TABLE]]
-    if key == "pos":
-        qs = PlaceOfService.objects.filter(Q(code__startswith=code) | Q(name__icontains=q))
-        return [(p.code, p.name) for p in qs[:PER_TABLE]]
-    if key == "mue":
-        qs = MedicallyUnlikelyEdit.objects.filter(code__startswith=code)
-        return [(m.code, str(m.max_units), m.get_adjudication_display()) for m in qs[:PER_TABLE]]
-    if key == "ncci":
-        qs = CodePairEdit.objects.filter(Q(column1__startswith=code) | Q(column2__startswith=code))
-        return [
-            (e.column1, e.column2, _dates(e.effective_date, e.deletion_date),
-             e.get_modifier_indicator_display())
-            for e in qs[:PER_TABLE]
-        ]  # fmt: skip
+Row = tuple[str, ...]
+
+
+def _procedures(q: str, code: str) -> list[Row]:
+    qs = ProcedureCode.objects.filter(Q(code__startswith=code) | Q(description__icontains=q))
+    return [(c.code, c.system, c.description, "yes" if c.active else "no") for c in qs[:PER_TABLE]]
+
+
+def _modifiers(q: str, code: str) -> list[Row]:
+    qs = Modifier.objects.filter(Q(code__startswith=code) | Q(description__icontains=q))
+    return [(m.code, m.description) for m in qs[:PER_TABLE]]
+
+
+def _places(q: str, code: str) -> list[Row]:
+    qs = PlaceOfService.objects.filter(Q(code__startswith=code) | Q(name__icontains=q))
+    return [(p.code, p.name) for p in qs[:PER_TABLE]]
+
+
+def _carc(q: str, code: str) -> list[Row]:
+    qs = AdjustmentReason.objects.filter(Q(code__startswith=code) | Q(description__icontains=q))
+    return [(r.code, r.description, _dates(r.start_date, r.stop_date)) for r in qs[:PER_TABLE]]
+
+
+def _rarc(q: str, code: str) -> list[Row]:
+    qs = RemarkCode.objects.filter(Q(code__startswith=code) | Q(description__icontains=q))
+    return [(r.code, r.description, _dates(r.start_date, r.stop_date)) for r in qs[:PER_TABLE]]
+
+
+def _mue(q: str, code: str) -> list[Row]:
+    qs = MedicallyUnlikelyEdit.objects.filter(code__startswith=code)
+    return [(m.code, str(m.max_units), m.get_adjudication_display()) for m in qs[:PER_TABLE]]
+
+
+def _ncci(q: str, code: str) -> list[Row]:
+    qs = CodePairEdit.objects.filter(Q(column1__startswith=code) | Q(column2__startswith=code))
+    return [
+        (e.column1, e.column2, _dates(e.effective_date, e.deletion_date),
+         e.get_modifier_indicator_display())
+        for e in qs[:PER_TABLE]
+    ]  # fmt: skip
+
+
+def _dx_rules(q: str, code: str) -> list[Row]:
     qs = ProcedureDiagnosisRule.objects.filter(
         Q(procedure_code__startswith=code) | Q(diagnosis_prefix__startswith=code)
     )
     return [(r.procedure_code, r.diagnosis_prefix, r.note) for r in qs[:PER_TABLE]]
 
 
+# Each finds up to PER_TABLE rows whose code starts with the query (or whose words contain it).
+SEARCHES: dict[str, Callable[[str, str], list[Row]]] = {
+    "procedures": _procedures,
+    "modifiers": _modifiers,
+    "pos": _places,
+    "carc": _carc,
+    "rarc": _rarc,
+    "mue": _mue,
+    "ncci": _ncci,
+    "dx_rules": _dx_rules,
+}
+
+
+def _rows(key: str, query: str) -> list[Row]:
+    q = query.strip()
+    return SEARCHES[key](q, q.upper().replace(".", ""))
+
+
 @dataclass(frozen=True)
 class TableHits:
     spec: TableSpec
-    rows: list[tuple[str, ...]]
+    rows: list[Row]
 
     @property
     def more(self) -> bool:

@@ -75,7 +75,7 @@ def _is_header(cells: list[str], first: str) -> bool:
 def parse_reason_codes(text: str, kind: str) -> list[dict[str, Any]]:
     """CARC or RARC: code, description, optional start and stop dates."""
     pattern, what = (CARC, "a CARC code") if kind == "carc" else (RARC, "a RARC code")
-    rows = []
+    rows: list[dict[str, Any]] = []
     for line, cells in _rows(text):
         if not rows and _is_header(cells, "code"):
             continue
@@ -103,7 +103,7 @@ def parse_named_codes(text: str, kind: str) -> list[dict[str, Any]]:
         pattern, what, column = MODIFIER, "a modifier (two letters or digits)", "description"
     else:
         pattern, what, column = POS, "a place-of-service code (two digits)", "name"
-    rows = []
+    rows: list[dict[str, Any]] = []
     for line, cells in _rows(text):
         if not rows and _is_header(cells, "code"):
             continue
@@ -117,7 +117,7 @@ def parse_named_codes(text: str, kind: str) -> list[dict[str, Any]]:
 
 def parse_dx_rules(text: str) -> list[dict[str, Any]]:
     """procedure_code, diagnosis prefixes (space or semicolon separated), note."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for line, cells in _rows(text):
         if not rows and _is_header(cells, "procedure_code"):
             continue

@@ -3,10 +3,10 @@ the coding app's tables; `MemoryCodeTables` holds a few rows for tests."""
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -82,34 +82,39 @@ class MemoryCodeTables:
 
 
 class DatabaseCodeTables:
-    """The coding app's tables. Look-ups are cached for the life of the object: make one per
+    """The coding app's tables. Answers are kept for the life of the object: make one per
     scrubbing run (a batch of claims), not one per process, so an import is seen next run."""
 
     def __init__(self) -> None:
+        self._memo: dict[tuple[str, tuple[str, ...]], Any] = {}
         self._modifiers: frozenset[str] | None = None
         self._places: frozenset[str] | None = None
 
-    @functools.cache  # noqa: B019 (the cache lives as long as this short-lived object)
-    def _procedure(self, code: str) -> tuple[bool, date | None, date | None] | None:
-        from medoffice.coding.models import ProcedureCode
-
-        row = (
-            ProcedureCode.objects.filter(code=code)
-            .values_list("active", "effective_date", "termination_date")
-            .first()
-        )
-        return row
+    def _kept(self, kind: str, key: tuple[str, ...], compute: Callable[[], Any]) -> Any:
+        if (kind, key) not in self._memo:
+            self._memo[(kind, key)] = compute()
+        return self._memo[(kind, key)]
 
     def procedure_valid(self, code: str, on: date) -> bool:
-        row = self._procedure(code)
+        from medoffice.coding.models import ProcedureCode
+
+        row = self._kept(
+            "procedure",
+            (code,),
+            lambda: (
+                ProcedureCode.objects.filter(code=code)
+                .values_list("active", "effective_date", "termination_date")
+                .first()
+            ),
+        )
         if row is None:
             return False
         active, start, end = row
         if start and on < start:
             return False
         if end:
-            return on <= end
-        return active
+            return bool(on <= end)
+        return bool(active)
 
     def modifier_known(self, code: str) -> bool:
         if self._modifiers is None:
@@ -125,26 +130,37 @@ class DatabaseCodeTables:
             self._places = frozenset(PlaceOfService.objects.values_list("code", flat=True))
         return code in self._places
 
-    @functools.cache  # noqa: B019
     def units_limit(self, code: str) -> UnitsLimit | None:
         from medoffice.coding.models import MedicallyUnlikelyEdit
 
-        row = MedicallyUnlikelyEdit.objects.filter(code=code).first()
-        return UnitsLimit(row.code, row.max_units, row.adjudication) if row else None
+        def compute() -> UnitsLimit | None:
+            row = MedicallyUnlikelyEdit.objects.filter(code=code).first()
+            return UnitsLimit(row.code, row.max_units, row.adjudication) if row else None
 
-    @functools.cache  # noqa: B019
+        result: UnitsLimit | None = self._kept("mue", (code,), compute)
+        return result
+
     def pair_edits(self, column1: str, column2: str) -> tuple[PairEdit, ...]:
         from medoffice.coding.models import CodePairEdit
 
-        rows = CodePairEdit.objects.filter(column1=column1, column2=column2)
-        return tuple(
-            PairEdit(r.column1, r.column2, r.effective_date, r.deletion_date, r.modifier_indicator)
-            for r in rows
-        )
+        def compute() -> tuple[PairEdit, ...]:
+            rows = CodePairEdit.objects.filter(column1=column1, column2=column2)
+            return tuple(
+                PairEdit(
+                    r.column1, r.column2, r.effective_date, r.deletion_date, r.modifier_indicator
+                )
+                for r in rows
+            )
 
-    @functools.cache  # noqa: B019
+        result: tuple[PairEdit, ...] = self._kept("ncci", (column1, column2), compute)
+        return result
+
     def diagnosis_prefixes(self, procedure_code: str) -> tuple[str, ...]:
         from medoffice.coding.models import ProcedureDiagnosisRule
 
-        rows = ProcedureDiagnosisRule.objects.filter(procedure_code=procedure_code)
-        return tuple(rows.values_list("diagnosis_prefix", flat=True))
+        def compute() -> tuple[str, ...]:
+            rows = ProcedureDiagnosisRule.objects.filter(procedure_code=procedure_code)
+            return tuple(rows.values_list("diagnosis_prefix", flat=True))
+
+        result: tuple[str, ...] = self._kept("dx", (procedure_code,), compute)
+        return result
