@@ -35,26 +35,26 @@ EXPECTED_NAV = {
     "admin": ["Home", "Jobs", "System admin"],
     "manager": [
         "Home", "Patients", "Schedule", "Front desk", "Find a time", "Referrals", "Records audit",
-        "Waitlist", "Outbox", "Calendar feed", "Wait times", "Payers", "Schedule setup", "Audit log", "Jobs",
+        "Waitlist", "Outbox", "Calendar feed", "Code tables", "Wait times", "Payers", "Schedule setup", "Audit log", "Jobs",
     ],
     "frontdesk": [
         "Home", "Patients", "New patient", "Schedule", "Front desk", "Find a time", "Referrals",
         "Waitlist", "Schedule setup", "Jobs",
     ],
-    "biller": ["Home", "Patients", "Schedule", "Find a time", "Referrals", "Waitlist", "Payers", "Schedule setup", "Jobs"],
+    "biller": ["Home", "Patients", "Schedule", "Find a time", "Referrals", "Waitlist", "Code tables", "Payers", "Schedule setup", "Jobs"],
     "clinician": [
         "Home", "Patients", "Schedule", "Front desk", "Find a time", "Referrals", "Records audit",
-        "Waitlist", "Calendar feed", "Schedule setup", "Jobs",
+        "Waitlist", "Calendar feed", "Code tables", "Schedule setup", "Jobs",
     ],
     "nurse": [
         "Home", "Patients", "Schedule", "Front desk", "Find a time", "Referrals", "Records audit",
-        "Waitlist", "Schedule setup", "Jobs",
+        "Waitlist", "Code tables", "Schedule setup", "Jobs",
     ],
     "purchasing": ["Home", "Jobs"],
     "hr": ["Home", "Jobs"],
     "compliance": [
         "Home", "Patients", "Schedule", "Find a time", "Referrals", "Records audit", "Waitlist",
-        "Schedule setup", "Audit log", "Emergency access", "Jobs",
+        "Code tables", "Schedule setup", "Audit log", "Emergency access", "Jobs",
     ],
 }  # fmt: skip
 ALL_NAV = {label for labels in EXPECTED_NAV.values() for label in labels}
