@@ -70,3 +70,16 @@ def env_list(
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_choice(
+    name: str, choices: tuple[str, ...], default: str, environ: Mapping[str, str] | None = None
+) -> str:
+    """One of a fixed set of words (case-insensitive), e.g. filedrop or sftp."""
+    raw = (environ if environ is not None else os.environ).get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return value

@@ -9,7 +9,15 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
-from medoffice.config.env import ConfigError, env_bool, env_decimal, env_int, env_list, env_str
+from medoffice.config.env import (
+    ConfigError,
+    env_bool,
+    env_choice,
+    env_decimal,
+    env_int,
+    env_list,
+    env_str,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MEDOFFICE_VAR_DIR", str(Path.cwd() / "var"))).resolve()
@@ -69,6 +77,7 @@ INSTALLED_APPS = [
     "medoffice.claims",
     "medoffice.billing",
     "medoffice.remittance",
+    "medoffice.submission",
 ]
 
 MIDDLEWARE = [
@@ -273,3 +282,30 @@ FLOW_ROOMED_WAIT_MINUTES = env_int("MEDOFFICE_FLOW_ROOMED_WAIT_MINUTES", 20)
 PAYMENT_GATEWAY = env_str("MEDOFFICE_PAYMENT_GATEWAY", "medoffice.frontdesk.payments.FakeGateway")
 # Write-offs and refunds above this (dollars) wait for a manager's approval.
 WRITEOFF_APPROVAL_LIMIT = env_decimal("MEDOFFICE_WRITEOFF_APPROVAL_LIMIT", "100.00")
+
+# --- Claim submission (837P batches, clearinghouse transport, 999/277CA) ------------------------
+X12_SENDER_ID = env_str("MEDOFFICE_X12_SENDER_ID", "MEDOFFICE")  # ISA06/GS02 and 1000A NM109
+X12_SENDER_QUALIFIER = env_str("MEDOFFICE_X12_SENDER_QUALIFIER", "ZZ")
+X12_RECEIVER_ID = env_str("MEDOFFICE_X12_RECEIVER_ID", "CLEARINGHOUSE")  # ISA08/GS03
+X12_RECEIVER_QUALIFIER = env_str("MEDOFFICE_X12_RECEIVER_QUALIFIER", "ZZ")
+X12_SUBMITTER_CONTACT = env_str("MEDOFFICE_X12_SUBMITTER_CONTACT", "BILLING OFFICE")
+X12_SUBMITTER_PHONE = env_str("MEDOFFICE_X12_SUBMITTER_PHONE", "5555550100")
+X12_PRODUCTION = env_bool("MEDOFFICE_X12_PRODUCTION", False)  # ISA15 P once certified
+X12_VALIDATE = env_bool("MEDOFFICE_X12_VALIDATE", False)  # pyx12 check before a batch is written
+CLEARINGHOUSE_TRANSPORT = env_choice(
+    "MEDOFFICE_CLEARINGHOUSE_TRANSPORT", ("filedrop", "sftp"), "filedrop"
+)
+CLEARINGHOUSE_OUTBOX = Path(
+    env_str("MEDOFFICE_CLEARINGHOUSE_OUTBOX", str(VAR_DIR / "clearinghouse" / "outbox"))
+)
+CLEARINGHOUSE_INBOX = Path(
+    env_str("MEDOFFICE_CLEARINGHOUSE_INBOX", str(VAR_DIR / "clearinghouse" / "inbox"))
+)
+CLEARINGHOUSE_USER = env_str("MEDOFFICE_CLEARINGHOUSE_USER", "")  # acts for scheduled polls
+SFTP_HOST = env_str("MEDOFFICE_SFTP_HOST", "")
+SFTP_PORT = env_int("MEDOFFICE_SFTP_PORT", 22)
+SFTP_USER = env_str("MEDOFFICE_SFTP_USER", "")
+SFTP_KEY_FILE = env_str("MEDOFFICE_SFTP_KEY_FILE", "")
+SFTP_KNOWN_HOSTS = env_str("MEDOFFICE_SFTP_KNOWN_HOSTS", "")
+SFTP_REMOTE_OUTBOX = env_str("MEDOFFICE_SFTP_REMOTE_OUTBOX", "inbound")  # where we put 837s
+SFTP_REMOTE_INBOX = env_str("MEDOFFICE_SFTP_REMOTE_INBOX", "outbound")  # where 999/277CA wait
