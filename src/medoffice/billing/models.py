@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 
@@ -91,6 +91,23 @@ class Posting(models.Model):
             models.Index(fields=["claim_id", "account"], name="posting_claim_idx"),
             models.Index(fields=["claim_line_id", "account"], name="posting_claim_line_idx"),
             models.Index(fields=["account", "effective_date"], name="posting_account_date_idx"),
+            # A/R aging (billing.aging) groups one account by claim line or by patient: these
+            # cover its queries, amount included, so they read no table rows.
+            models.Index(
+                fields=[
+                    "account",
+                    "payer_id",
+                    "claim_id",
+                    "claim_line_id",
+                    "effective_date",
+                    "amount",
+                ],
+                name="posting_aging_payer_idx",
+            ),
+            models.Index(
+                fields=["account", "patient_id", "effective_date", "amount"],
+                name="posting_aging_patient_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=Decimal("0")), name="posting_not_zero"),
@@ -233,3 +250,172 @@ class FeeScheduleItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code_id}{'-' + self.modifier if self.modifier else ''} ${self.billed_amount}"
+
+
+# --- Patient statements, payment plans, collections ----------------------------------------------
+
+
+class StatementRun(models.Model):
+    """One run of the statement job: who asked, the threshold, and what it made."""
+
+    statement_date = models.DateField()
+    minimum_balance = models.DecimalField(max_digits=12, decimal_places=2)
+    run_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    run_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    job_id = models.UUIDField(null=True, blank=True)
+    considered = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    already_made = models.PositiveIntegerField(default=0)
+    skipped = models.JSONField(default=dict, blank=True, help_text="Reason -> count")
+
+    class Meta:
+        ordering = ["-run_at"]
+
+    def __str__(self) -> str:
+        return f"Statements of {self.statement_date} (≥ ${self.minimum_balance})"
+
+
+class StatementDelivery(models.TextChoices):
+    PRINT = "print", "Print in the office"
+    MAIL = "mail", "Mail"
+    EMAIL = "email", "E-mail"
+
+
+class StatementStatus(models.TextChoices):
+    READY = "ready", "Ready to send"
+    SENT = "sent", "Sent"
+    VOID = "void", "Voided"
+
+
+class Statement(models.Model):
+    """What a patient (or their guarantor) is told they owe, as of one day. Written once."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    run = models.ForeignKey(
+        StatementRun, on_delete=models.PROTECT, null=True, blank=True, related_name="statements"
+    )
+    statement_date = models.DateField()
+    due_date = models.DateField()
+    mail_to_name = models.CharField(max_length=210)
+    mail_to_address = models.JSONField(default=list, help_text="Address lines as printed")
+    mail_to_email = models.CharField(max_length=254, blank=True)
+    guarantor_is_patient = models.BooleanField(default=True)
+    previous_balance = models.DecimalField(max_digits=12, decimal_places=2)
+    balance = models.DecimalField(max_digits=12, decimal_places=2)
+    amount_due = models.DecimalField(max_digits=12, decimal_places=2)
+    aging = models.JSONField(default=list, help_text="The balance per bucket: [label, amount]")
+    through_journal_id = models.BigIntegerField(help_text="The last journal it reports")
+    delivery = models.CharField(max_length=5, choices=StatementDelivery.choices)
+    status = models.CharField(
+        max_length=5, choices=StatementStatus.choices, default=StatementStatus.READY
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-statement_date", "-pk"]
+        indexes = [models.Index(fields=["patient", "statement_date"], name="statement_patient_idx")]
+        constraints = [
+            # Running the statements twice on one day makes each patient's statement once.
+            models.UniqueConstraint(
+                fields=["patient", "statement_date"], name="statement_once_a_day"
+            ),
+            models.CheckConstraint(condition=Q(amount_due__gte=0), name="statement_due_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Statement {self.pk} of {self.statement_date}: ${self.amount_due} due"
+
+
+class StatementLine(models.Model):
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
+    journal_id = models.BigIntegerField()
+    day = models.DateField()
+    description = models.CharField(max_length=300)
+    code = models.CharField(max_length=12, blank=True)
+    charge = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    insurance_paid = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    adjustment = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    patient_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"),
+        help_text="The change of what the patient owes (payments negative)",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["day", "journal_id", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.description}"
+
+
+class PlanStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    DEFAULTED = "defaulted", "Defaulted"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PaymentPlan(models.Model):
+    """A patient pays their balance in monthly installments."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    installment_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    frequency = models.CharField(max_length=10, choices=[("monthly", "Monthly")], default="monthly")
+    start_date = models.DateField()
+    next_due_date = models.DateField()
+    status = models.CharField(max_length=10, choices=PlanStatus.choices, default=PlanStatus.ACTIVE)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"], condition=Q(status="active"), name="plan_one_active"
+            ),
+            models.CheckConstraint(
+                condition=Q(installment_amount__gt=0) & Q(installment_amount__lte=F("total")),
+                name="plan_installment_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"${self.installment_amount}/month toward ${self.total} ({self.status})"
+
+
+class CollectionsStatus(models.TextChoices):
+    NONE = "none", "Not in collections"
+    IN_COLLECTIONS = "collections", "In collections"
+
+
+class PatientAccount(models.Model):
+    """The billing office's standing of a patient's account (collections)."""
+
+    patient = models.OneToOneField(
+        "patients.Patient", on_delete=models.PROTECT, related_name="billing_account"
+    )
+    collections_status = models.CharField(
+        max_length=12, choices=CollectionsStatus.choices, default=CollectionsStatus.NONE
+    )
+    agency = models.CharField(max_length=120, blank=True)
+    sent_on = models.DateField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(collections_status="none") | (~Q(agency="") & Q(sent_on__isnull=False)),
+                name="account_collections_has_agency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_collections_status_display()

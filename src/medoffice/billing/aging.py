@@ -1,0 +1,314 @@
+"""Accounts receivable aging and the revenue-cycle figures built on it (reads only).
+
+Every figure is one SQL aggregate over `billing_posting`; Python only shapes the grouped rows.
+
+- Payers: each claim line's open balance (the sum of its ar_payer postings as of the date, when
+  not zero) falls in one bucket, aged from the line's oldest charge (its first debit's
+  effective date). Claim-level amounts without a line are their own group.
+- Patients: a patient's open ar_patient balance is split first-in-first-out: their credits
+  (payments, adjustments) pay the oldest debits first, and what is left of each debit ages from
+  that debit's effective date. A patient whose credits exceed their debits has a credit
+  balance, shown apart and never aged.
+
+The queries read the (account, payer_id, claim_line_id, effective_date, amount) and (account,
+patient_id, effective_date, amount) indexes of migration 0003, which cover them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q, Sum
+
+from medoffice.billing.models import Account, JournalKind, Posting
+
+ZERO = Decimal("0.00")
+# (label, first day old, last day old); the last bucket is open-ended.
+BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-30", 0, 30),
+    ("31-60", 31, 60),
+    ("61-90", 61, 90),
+    ("91-120", 91, 120),
+    ("120+", 121, None),
+)
+BUCKET_LABELS = tuple(label for label, _, _ in BUCKETS)
+
+
+def _money(value: Any) -> Decimal:
+    # SQLite sums decimals as floats: round to cents through str so 0.1 + 0.2 shows 0.30.
+    if value is None:
+        return ZERO
+    return Decimal(str(value)).quantize(ZERO)
+
+
+@dataclass(frozen=True)
+class AgingFilter:
+    as_of: date
+    location_id: int | None = None
+    payer_id: int | None = None
+    patient_id: int | None = None
+
+
+@dataclass
+class AgingRow:
+    """One payer or patient (or the total): the balance in each bucket."""
+
+    key: int | None
+    buckets: list[Decimal]
+    credit: Decimal = ZERO
+    name: str = ""
+    ref: str = ""
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.buckets, ZERO) + self.credit
+
+    @property
+    def over_90(self) -> Decimal:
+        return self.buckets[3] + self.buckets[4]
+
+
+def _bucket_sql(date_column: str, amount_column: str, as_of: date) -> tuple[str, list[Any]]:
+    """SUM(CASE ...) per bucket, comparing dates (portable) rather than subtracting them."""
+    parts, params = [], []
+    for _, first, last in BUCKETS:
+        newest = as_of - timedelta(days=first)
+        if last is None:
+            parts.append(f"SUM(CASE WHEN {date_column} <= %s THEN {amount_column} ELSE 0 END)")
+            params.append(newest)
+        else:
+            oldest = as_of - timedelta(days=last)
+            parts.append(
+                f"SUM(CASE WHEN {date_column} <= %s AND {date_column} >= %s "
+                f"THEN {amount_column} ELSE 0 END)"
+            )
+            params += [newest, oldest]
+    return ", ".join(parts), params
+
+
+def _where(account: str, flt: AgingFilter, *, payer: bool) -> tuple[str, list[Any]]:
+    clauses, params = ["account = %s", "effective_date <= %s"], [account, flt.as_of]
+    if flt.location_id is not None:
+        clauses.append("location_id = %s")
+        params.append(flt.location_id)
+    if payer and flt.payer_id is not None:
+        clauses.append("payer_id = %s")
+        params.append(flt.payer_id)
+    if flt.patient_id is not None:
+        clauses.append("patient_id = %s")
+        params.append(flt.patient_id)
+    return " AND ".join(clauses), params
+
+
+def _payer_lines_sql(flt: AgingFilter) -> tuple[str, list[Any]]:
+    where, params = _where(Account.AR_PAYER, flt, payer=True)
+    sql = f"""
+        SELECT payer_id, SUM(amount) AS open_amount,
+               COALESCE(MIN(CASE WHEN amount > 0 THEN effective_date END), MIN(effective_date))
+                   AS aged_from
+        FROM billing_posting
+        WHERE {where}
+        GROUP BY payer_id, claim_id, claim_line_id
+        HAVING SUM(amount) <> 0
+    """  # noqa: S608 (values are parameters)
+    return sql, params
+
+
+def _patient_open_sql(flt: AgingFilter) -> tuple[str, list[Any]]:
+    """Per patient: the net balance, and each debit's still-open part (first in, first out)."""
+    where, params = _where(Account.AR_PATIENT, flt, payer=False)
+    sql = f"""
+        WITH totals AS (
+            SELECT patient_id, SUM(amount) AS net,
+                   SUM(CASE WHEN amount < 0 THEN -amount ELSE 0 END) AS paid
+            FROM billing_posting WHERE {where}
+            GROUP BY patient_id HAVING SUM(amount) <> 0
+        ), debits AS (
+            SELECT patient_id, id, effective_date, amount,
+                   SUM(amount) OVER (PARTITION BY patient_id ORDER BY effective_date, id
+                                     ROWS UNBOUNDED PRECEDING) AS running
+            FROM billing_posting WHERE {where} AND amount > 0
+        ), open_debits AS (
+            SELECT d.patient_id, d.effective_date,
+                   CASE WHEN d.running - t.paid <= 0 THEN 0
+                        WHEN d.running - t.paid >= d.amount THEN d.amount
+                        ELSE d.running - t.paid END AS open_amount
+            FROM debits d JOIN totals t ON t.patient_id = d.patient_id
+        )
+    """  # noqa: S608 (values are parameters)
+    return sql, params + params
+
+
+def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def payer_aging(flt: AgingFilter) -> list[AgingRow]:
+    """A/R by payer, largest balance first, with the payers' names."""
+    from medoffice.patients.models import Payer
+
+    inner, params = _payer_lines_sql(flt)
+    buckets, bucket_params = _bucket_sql("aged_from", "open_amount", flt.as_of)
+    sql = (
+        f"SELECT payer_id, {buckets} FROM ({inner}) AS open_lines "  # noqa: S608 (values are parameters)
+        "GROUP BY payer_id ORDER BY SUM(open_amount) DESC, payer_id"
+    )
+    rows = [
+        AgingRow(key=row[0], buckets=[_money(v) for v in row[1:]])
+        for row in _fetch(sql, bucket_params + params)
+    ]
+    names = dict(Payer.objects.filter(pk__in=[r.key for r in rows]).values_list("pk", "name"))
+    for row in rows:
+        row.name = names.get(row.key, "No payer" if row.key is None else f"Payer {row.key}")
+    return rows
+
+
+def payer_aging_total(flt: AgingFilter) -> AgingRow:
+    inner, params = _payer_lines_sql(flt)
+    buckets, bucket_params = _bucket_sql("aged_from", "open_amount", flt.as_of)
+    row = _fetch(f"SELECT {buckets} FROM ({inner}) AS open_lines", bucket_params + params)[0]  # noqa: S608 (values are parameters)
+    return AgingRow(key=None, buckets=[_money(v) for v in row], name="All payers")
+
+
+def _patient_select(flt: AgingFilter, tail: str, *, grouped: bool) -> list[tuple[Any, ...]]:
+    head, params = _patient_open_sql(flt)
+    buckets, bucket_params = _bucket_sql("o.effective_date", "o.open_amount", flt.as_of)
+    if grouped:
+        sql = (
+            f"{head} SELECT t.patient_id, t.net, {buckets} FROM totals t "  # noqa: S608 (values are parameters)
+            f"LEFT JOIN open_debits o ON o.patient_id = t.patient_id "
+            f"GROUP BY t.patient_id, t.net {tail}"
+        )
+    else:
+        sql = f"{head} SELECT (SELECT SUM(net) FROM totals), {buckets} FROM open_debits o"  # noqa: S608 (values are parameters)
+    return _fetch(sql, params + bucket_params)
+
+
+def _patient_row(row: tuple[Any, ...], key: int | None) -> AgingRow:
+    buckets = [_money(v) for v in row[2:]] if key is not None else [_money(v) for v in row[1:]]
+    net = _money(row[1] if key is not None else row[0])
+    return AgingRow(key=key, buckets=buckets, credit=net - sum(buckets, ZERO))
+
+
+def patient_aging(flt: AgingFilter, *, limit: int | None = 25) -> list[AgingRow]:
+    """Patients' balances by bucket, the largest first (the top `limit`), with name and MRN."""
+    from medoffice.patients.models import Patient
+
+    tail = "ORDER BY t.net DESC, t.patient_id"
+    if limit is not None:
+        tail += f" LIMIT {int(limit)}"
+    rows = [_patient_row(r, r[0]) for r in _patient_select(flt, tail, grouped=True)]
+    found = Patient.objects.filter(pk__in=[r.key for r in rows]).values_list(
+        "pk", "family_name", "given_name", "mrn"
+    )
+    people = {pk: (f"{family}, {given}", mrn) for pk, family, given, mrn in found}
+    for row in rows:
+        row.name, row.ref = people.get(row.key, (f"Patient {row.key}", ""))
+    return rows
+
+
+def patient_aging_total(flt: AgingFilter) -> AgingRow:
+    row = _patient_row(_patient_select(flt, "", grouped=False)[0], None)
+    row.name = "All patients"
+    return row
+
+
+# --- Revenue-cycle figures ----------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    as_of: date
+    period_start: date
+    total_ar: Decimal
+    over_90: Decimal
+    charges_90_days: Decimal
+    period_charges: Decimal
+    period_payments: Decimal
+    period_contractual: Decimal
+
+    @property
+    def average_daily_charges(self) -> Decimal:
+        return (self.charges_90_days / 90).quantize(ZERO)
+
+    @property
+    def days_in_ar(self) -> Decimal | None:
+        """Total A/R / average daily charges over the last 90 days (None without charges)."""
+        if self.charges_90_days <= 0:
+            return None
+        return (self.total_ar * 90 / self.charges_90_days).quantize(Decimal("0.1"))
+
+    @property
+    def net_collection_rate(self) -> Decimal | None:
+        """Payments / (charges - contractual adjustments), in percent, for the period."""
+        expected = self.period_charges - self.period_contractual
+        if expected <= 0:
+            return None
+        return (self.period_payments * 100 / expected).quantize(Decimal("0.1"))
+
+    @property
+    def share_over_90(self) -> Decimal | None:
+        if self.total_ar <= 0:
+            return None
+        return (self.over_90 * 100 / self.total_ar).quantize(Decimal("0.1"))
+
+
+def _sum(rows: Any, *, negate: bool = False) -> Decimal:
+    total = rows.aggregate(total=Sum("amount"))["total"]
+    return _money(-total if negate and total is not None else total)
+
+
+def charges_between(start: date, end: date, location_id: int | None = None) -> Decimal:
+    """Net charges (revenue credited, less reversed charges) dated start..end inclusive."""
+    rows = Posting.objects.filter(
+        account=Account.REVENUE, effective_date__gte=start, effective_date__lte=end
+    )
+    if location_id is not None:
+        rows = rows.filter(location_id=location_id)
+    return _sum(rows, negate=True)
+
+
+def payments_between(start: date, end: date, location_id: int | None = None) -> Decimal:
+    """Payments credited to the receivables (payers' and patients'), less reversed payments."""
+    rows = Posting.objects.filter(
+        Q(journal__kind=JournalKind.PAYMENT) | Q(journal__reverses__kind=JournalKind.PAYMENT),
+        account__in=[Account.AR_PAYER, Account.AR_PATIENT],
+        effective_date__gte=start,
+        effective_date__lte=end,
+    )
+    if location_id is not None:
+        rows = rows.filter(location_id=location_id)
+    return _sum(rows, negate=True)
+
+
+def contractual_between(start: date, end: date, location_id: int | None = None) -> Decimal:
+    rows = Posting.objects.filter(
+        account=Account.CONTRACTUAL_ADJUSTMENT, effective_date__gte=start, effective_date__lte=end
+    )
+    if location_id is not None:
+        rows = rows.filter(location_id=location_id)
+    return _sum(rows)
+
+
+def ar_figures(flt: AgingFilter, *, period_start: date | None = None) -> Figures:
+    """Days in A/R, net collection rate (period_start..as_of, default: the as-of month) and the
+    share of A/R over 90 days, for the filter's location (payer and patient filters ignored)."""
+    scope = AgingFilter(as_of=flt.as_of, location_id=flt.location_id)
+    payers, patients = payer_aging_total(scope), patient_aging_total(scope)
+    start = period_start or flt.as_of.replace(day=1)
+    return Figures(
+        as_of=flt.as_of,
+        period_start=start,
+        total_ar=payers.total + patients.total,
+        over_90=payers.over_90 + patients.over_90,
+        charges_90_days=charges_between(flt.as_of - timedelta(days=89), flt.as_of, flt.location_id),
+        period_charges=charges_between(start, flt.as_of, flt.location_id),
+        period_payments=payments_between(start, flt.as_of, flt.location_id),
+        period_contractual=contractual_between(start, flt.as_of, flt.location_id),
+    )
