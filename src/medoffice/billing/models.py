@@ -363,6 +363,7 @@ class PaymentPlan(models.Model):
     installment_amount = models.DecimalField(max_digits=12, decimal_places=2)
     frequency = models.CharField(max_length=10, choices=[("monthly", "Monthly")], default="monthly")
     start_date = models.DateField()
+    first_due_date = models.DateField()
     next_due_date = models.DateField()
     status = models.CharField(max_length=10, choices=PlanStatus.choices, default=PlanStatus.ACTIVE)
     created_by = models.ForeignKey(
