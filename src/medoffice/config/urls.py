@@ -19,6 +19,7 @@ urlpatterns = [
     path("messaging/", include("medoffice.messaging.urls")),
     path("waitlist/", include("medoffice.waitlist.urls")),
     path("claims/", include("medoffice.claims.urls")),
+    path("submission/", include("medoffice.submission.urls")),
     path("remittance/", include("medoffice.remittance.urls")),
     path("admin/", admin_site.urls),
     path("api/", api.urls),
