@@ -210,3 +210,15 @@ def test_send_then_poll_imports_and_clears_the_inbox(submitted, billing_user, tm
     assert SubmissionBatch.objects.get(pk=batch.pk).status == "acknowledged"
     assert _statuses(claims) == ["accepted", "accepted"]
     assert [name for name, _ in transport.receive()] == ["bad.999"]  # left for a person
+
+
+def test_scheduled_poll_acts_as_the_configured_user(billing_user, settings):
+    from types import SimpleNamespace
+
+    from medoffice.submission.tasks import _acting_user
+
+    settings.CLEARINGHOUSE_USER = ""
+    with pytest.raises(RuntimeError, match="MEDOFFICE_CLEARINGHOUSE_USER"):
+        _acting_user(SimpleNamespace(actor=None))
+    settings.CLEARINGHOUSE_USER = billing_user.username
+    assert _acting_user(SimpleNamespace(actor=None)) == billing_user
