@@ -1,6 +1,6 @@
 from django.urls import path
 
-from medoffice.billing import views
+from medoffice.billing import views, views_accounts, views_ar
 
 app_name = "billing"
 
@@ -17,4 +17,16 @@ urlpatterns: list = [
     path("periods/", views.period_list, name="period_list"),
     path("periods/close/", views.period_close, name="period_close"),
     path("periods/<int:year>/<int:month>/<str:fmt>.csv", views.period_export, name="period_export"),
+    path("ar/", views_ar.ar_report, name="ar_report"),
+    path("ar/export.csv", views_ar.ar_export, name="ar_export"),
+    path("statements/", views_accounts.statement_list, name="statement_list"),
+    path("statements/run/", views_accounts.statement_run, name="statement_run"),
+    path("statements/<int:statement_id>.pdf", views_accounts.statement_pdf, name="statement_pdf"),
+    path("patients/<int:patient_id>/plan/", views_accounts.plan_new, name="plan_new"),
+    path("patients/<int:patient_id>/plan/close/", views_accounts.plan_close, name="plan_close"),
+    path(
+        "patients/<int:patient_id>/collections/",
+        views_accounts.collections_edit,
+        name="collections_edit",
+    ),
 ]

@@ -56,8 +56,22 @@ def patient_ledger(request: AuthedRequest, patient_id: int) -> HttpResponse:
         "can_post": can(request.user, Capability.BILLING, Need.EDIT)
         and not own_only(request.user, Capability.BILLING, Need.EDIT),
         "can_adjust": can(request.user, Capability.REFUNDS_WRITEOFFS, Need.REQUEST),
+        **_account_context(request, patient.pk),
     }
     return render(request, "billing/patient_ledger.html", context)
+
+
+def _account_context(request: AuthedRequest, patient_id: int) -> dict[str, Any]:
+    """Statements, payment plans and collections status shown on the ledger page."""
+    from medoffice.billing import plans, statements
+    from medoffice.billing.views_ar import AR_ROLES
+
+    return {
+        "can_print": bool(set(AR_ROLES) & request.user.effective_role_codes()),
+        "statements": list(statements.patient_statements(patient_id)[:24]),
+        "plan": plans.active_plan(patient_id),
+        "account": plans.account_of(patient_id),
+    }
 
 
 @requires_patient(Capability.BILLING, Need.EDIT)
