@@ -7,11 +7,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from medoffice.chart.models import ClinicalNote, Encounter, EncounterStatus, NoteStatus
-from medoffice.claims.models import ChargeLine, ChargeStatus, Claim, ClaimStatus
+from medoffice.claims.models import (
+    ChargeLine,
+    ChargeStatus,
+    Claim,
+    ClaimFinding,
+    ClaimStatus,
+    FindingSeverity,
+)
 from medoffice.core.access import own_only
 from medoffice.core.permissions import Capability
 from medoffice.patients.models import Coverage
@@ -52,10 +60,31 @@ class ClaimFilters:
     provider_id: int | None = None
     date_from: date | None = None
     date_to: date | None = None
+    has_errors: bool = False
+
+
+def _finding_count(severity: str) -> Coalesce:
+    counted = (
+        ClaimFinding.objects.filter(claim=OuterRef("pk"), severity=severity)
+        .order_by()
+        .values("claim")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def claim_worklist(actor: Any, filters: ClaimFilters) -> QuerySet[Claim]:
-    rows = visible_claims(actor)
+    """The claims under the filters, each with the error and warning counts of its last
+    scrub (`error_count`, `warning_count`)."""
+    rows = visible_claims(actor).annotate(
+        error_count=_finding_count(FindingSeverity.ERROR),
+        warning_count=_finding_count(FindingSeverity.WARNING),
+    )
+    if filters.has_errors:
+        rows = rows.filter(
+            Exists(ClaimFinding.objects.filter(claim=OuterRef("pk"), severity="error"))
+        )
     if filters.status:
         rows = rows.filter(status=filters.status)
     if filters.payer_id:
@@ -73,7 +102,7 @@ def claim_status_counts(actor: Any, filters: ClaimFilters) -> list[tuple[str, st
     """(status, label, count) for every status, under the filters other than the status."""
     unfiltered = ClaimFilters(
         payer_id=filters.payer_id, provider_id=filters.provider_id,
-        date_from=filters.date_from, date_to=filters.date_to,
+        date_from=filters.date_from, date_to=filters.date_to, has_errors=filters.has_errors,
     )  # fmt: skip
     counts = dict(
         claim_worklist(actor, unfiltered)
@@ -83,6 +112,64 @@ def claim_status_counts(actor: Any, filters: ClaimFilters) -> list[tuple[str, st
         .values_list("status", "n")
     )
     return [(value, label, counts.get(value, 0)) for value, label in ClaimStatus.choices]
+
+
+@dataclass(frozen=True)
+class CleanClaimRate:
+    scrubbed: int  # claims scrubbed at least once
+    clean: int  # of those, clean on their first scrub
+
+    @property
+    def rate(self) -> float | None:
+        return self.clean / self.scrubbed if self.scrubbed else None
+
+    @property
+    def percent(self) -> str:
+        return "—" if self.rate is None else f"{self.rate:.0%}"
+
+
+def _rate_of(rows: QuerySet[Claim]) -> CleanClaimRate:
+    totals = rows.filter(first_scrub_clean__isnull=False).aggregate(
+        scrubbed=Count("pk"), clean=Count("pk", filter=Q(first_scrub_clean=True))
+    )
+    return CleanClaimRate(scrubbed=totals["scrubbed"], clean=totals["clean"])
+
+
+def clean_claim_rate(
+    date_from: date | None, date_to: date | None, payer: Any = None, provider: Any = None
+) -> CleanClaimRate:
+    """The share of claims scrubbed clean the first time, among claims whose first date of
+    service is in the period (either end open when None), for a payer or rendering provider.
+    One SQL aggregate."""
+    rows = Claim.objects.all()
+    if date_from:
+        rows = rows.filter(service_date_from__gte=date_from)
+    if date_to:
+        rows = rows.filter(service_date_from__lte=date_to)
+    if payer is not None:
+        rows = rows.filter(payer=payer)
+    if provider is not None:
+        rows = rows.filter(rendering_provider=provider)
+    return _rate_of(rows)
+
+
+def worklist_clean_claim_rate(actor: Any, filters: ClaimFilters) -> CleanClaimRate:
+    """The clean-claim rate of the claims the worklist's payer, provider and dates select."""
+    period = ClaimFilters(
+        payer_id=filters.payer_id, provider_id=filters.provider_id,
+        date_from=filters.date_from, date_to=filters.date_to,
+    )  # fmt: skip
+    return _rate_of(claim_worklist(actor, period).order_by())
+
+
+def claim_findings(claim: Claim) -> list[ClaimFinding]:
+    """The findings of the claim's last scrub: errors first, claim-level before the lines'."""
+    findings = list(claim.findings.all())
+    return sorted(
+        findings,
+        key=lambda f: (f.severity != FindingSeverity.ERROR, f.line_number is not None,
+                       f.line_number or 0, f.rule_id, f.pk),
+    )  # fmt: skip
 
 
 def claim_get(actor: Any, claim_id: int) -> Claim:

@@ -16,6 +16,7 @@ from medoffice.claims.models.claims import (
     FrequencyCode,
     Responsibility,
 )
+from medoffice.claims.models.scrubbing import ClaimFinding, FindingSeverity, PayerClaimRules
 
 __all__ = [
     "ADJUDICATED",
@@ -26,10 +27,13 @@ __all__ = [
     "ChargeLine",
     "ChargeStatus",
     "Claim",
+    "ClaimFinding",
     "ClaimLine",
     "ClaimLineAdjudication",
     "ClaimStatus",
     "ClaimStatusChange",
+    "FindingSeverity",
     "FrequencyCode",
+    "PayerClaimRules",
     "Responsibility",
 ]

@@ -124,6 +124,8 @@ class Claim(TimeStampedModel):
         default=list, help_text="ICD-10-CM codes in rank order; line pointers index this list"
     )
     charge_journal_id = models.BigIntegerField(null=True, blank=True)
+    # Set by the first scrub only: True when it found no errors (the clean-claim rate).
+    first_scrub_clean = models.BooleanField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -15,10 +15,16 @@ from medoffice.claims.services.claims import (
     claims_build_for_encounter,
 )
 from medoffice.claims.services.printing import superbill_print
+from medoffice.claims.services.scrubbing import (
+    ScrubResult,
+    claims_scrub,
+    payer_claim_rules_save,
+)
 
 __all__ = [
     "BuildResult",
     "ChargeInput",
+    "ScrubResult",
     "charge_update",
     "charge_void",
     "charges_capture",
@@ -27,5 +33,7 @@ __all__ = [
     "claim_line_adjudication_record",
     "claim_transition",
     "claims_build_for_encounter",
+    "claims_scrub",
+    "payer_claim_rules_save",
     "superbill_print",
 ]
