@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "medoffice.billing",
     "medoffice.remittance",
     "medoffice.submission",
+    "medoffice.eligibility",
 ]
 
 MIDDLEWARE = [
@@ -309,3 +310,9 @@ SFTP_KEY_FILE = env_str("MEDOFFICE_SFTP_KEY_FILE", "")
 SFTP_KNOWN_HOSTS = env_str("MEDOFFICE_SFTP_KNOWN_HOSTS", "")
 SFTP_REMOTE_OUTBOX = env_str("MEDOFFICE_SFTP_REMOTE_OUTBOX", "inbound")  # where we put 837s
 SFTP_REMOTE_INBOX = env_str("MEDOFFICE_SFTP_REMOTE_INBOX", "outbound")  # where 999/277CA wait
+
+# --- Eligibility (270/271) ----------------------------------------------------------------------
+# A coverage with an answered check this recent is not checked again before a visit.
+ELIGIBILITY_RECENT_DAYS = env_int("MEDOFFICE_ELIGIBILITY_RECENT_DAYS", 7)
+# How often the scheduler runs the eligibility job (270s for tomorrow, 271s received).
+ELIGIBILITY_INTERVAL_MINUTES = env_int("MEDOFFICE_ELIGIBILITY_INTERVAL_MINUTES", 60)
