@@ -2,7 +2,8 @@
 
 `send-due` sends the due messages in this process (for cron). `scheduler` runs beside
 `medoffice worker`: every minute it enqueues one job that sends the due messages and one that
-closes expired waitlist offers, only when there is something to do; an idempotency key keeps
+closes expired waitlist offers, only when there is something to do (and, every
+MEDOFFICE_ELIGIBILITY_INTERVAL_MINUTES, the eligibility job); an idempotency key keeps
 a single run of each at a time, so several schedulers never double the work.
 """
 
@@ -63,6 +64,7 @@ class Command(BaseCommand):
 def scheduler_round() -> list[str]:
     """Enqueue the periodic jobs that have work; returns their names."""
     from medoffice.core.jobs import enqueue_system
+    from medoffice.eligibility.tasks import enqueue_if_due as eligibility_enqueue_if_due
     from medoffice.messaging.services import messages_due, messages_stale
     from medoffice.messaging.tasks import send_due_messages
     from medoffice.waitlist.offers import offers_due_to_expire
@@ -75,4 +77,6 @@ def scheduler_round() -> list[str]:
     if offers_due_to_expire().exists():
         enqueue_system(expire_offers, idempotency_key="waitlist:expire-offers")
         queued.append("expire waitlist offers")
+    if eligibility_enqueue_if_due():  # hourly: 270s for tomorrow's visits, 271s received
+        queued.append("eligibility checks")
     return queued
