@@ -72,7 +72,7 @@ class AgingRow:
         return self.buckets[3] + self.buckets[4]
 
 
-def _bucket_sql(date_column: str, amount_column: str, as_of: date) -> tuple[str, list[Any]]:
+def _bucket_sql(date_column: str, amount_column: str, as_of: date) -> tuple[list[str], list[Any]]:
     """SUM(CASE ...) per bucket, comparing dates (portable) rather than subtracting them."""
     parts, params = [], []
     for _, first, last in BUCKETS:
@@ -87,7 +87,7 @@ def _bucket_sql(date_column: str, amount_column: str, as_of: date) -> tuple[str,
                 f"THEN {amount_column} ELSE 0 END)"
             )
             params += [newest, oldest]
-    return ", ".join(parts), params
+    return parts, params
 
 
 def _where(account: str, flt: AgingFilter, *, payer: bool) -> tuple[str, list[Any]]:
@@ -119,28 +119,29 @@ def _payer_lines_sql(flt: AgingFilter) -> tuple[str, list[Any]]:
 
 
 def _patient_open_sql(flt: AgingFilter) -> tuple[str, list[Any]]:
-    """Per patient: the net balance, and each debit's still-open part (first in, first out)."""
+    """One pass over the patients' postings (windows per patient): each row's still-open part
+    (a debit less the credits that settle it first in, first out; 0 for a credit) and the
+    patient's net balance."""
     where, params = _where(Account.AR_PATIENT, flt, payer=False)
     sql = f"""
-        WITH totals AS (
-            SELECT patient_id, SUM(amount) AS net,
-                   SUM(CASE WHEN amount < 0 THEN -amount ELSE 0 END) AS paid
+        WITH ledger AS (
+            SELECT patient_id, effective_date, amount,
+                   SUM(amount) OVER whole AS net,
+                   SUM(CASE WHEN amount < 0 THEN -amount ELSE 0 END) OVER whole AS paid,
+                   SUM(CASE WHEN amount > 0 THEN amount ELSE 0 END) OVER (
+                       PARTITION BY patient_id ORDER BY effective_date, id
+                       ROWS UNBOUNDED PRECEDING) AS running
             FROM billing_posting WHERE {where}
-            GROUP BY patient_id HAVING SUM(amount) <> 0
-        ), debits AS (
-            SELECT patient_id, id, effective_date, amount,
-                   SUM(amount) OVER (PARTITION BY patient_id ORDER BY effective_date, id
-                                     ROWS UNBOUNDED PRECEDING) AS running
-            FROM billing_posting WHERE {where} AND amount > 0
+            WINDOW whole AS (PARTITION BY patient_id)
         ), open_debits AS (
-            SELECT d.patient_id, d.effective_date,
-                   CASE WHEN d.running - t.paid <= 0 THEN 0
-                        WHEN d.running - t.paid >= d.amount THEN d.amount
-                        ELSE d.running - t.paid END AS open_amount
-            FROM debits d JOIN totals t ON t.patient_id = d.patient_id
+            SELECT patient_id, net, effective_date,
+                   CASE WHEN amount <= 0 OR running - paid <= 0 THEN 0
+                        WHEN running - paid >= amount THEN amount
+                        ELSE running - paid END AS open_amount
+            FROM ledger
         )
     """  # noqa: S608 (values are parameters)
-    return sql, params + params
+    return sql, params
 
 
 def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -156,7 +157,7 @@ def payer_aging(flt: AgingFilter) -> list[AgingRow]:
     inner, params = _payer_lines_sql(flt)
     buckets, bucket_params = _bucket_sql("aged_from", "open_amount", flt.as_of)
     sql = (
-        f"SELECT payer_id, {buckets} FROM ({inner}) AS open_lines "  # noqa: S608 (values are parameters)
+        f"SELECT payer_id, {', '.join(buckets)} FROM ({inner}) AS open_lines "  # noqa: S608 (values are parameters)
         "GROUP BY payer_id ORDER BY SUM(open_amount) DESC, payer_id"
     )
     rows = [
@@ -169,54 +170,68 @@ def payer_aging(flt: AgingFilter) -> list[AgingRow]:
     return rows
 
 
+def payer_total(rows: list[AgingRow]) -> AgingRow:
+    """The total of payer_aging's rows (one per payer, already summed by the database)."""
+    buckets = [sum((r.buckets[i] for r in rows), ZERO) for i in range(len(BUCKETS))]
+    return AgingRow(key=None, buckets=buckets, name="All payers")
+
+
 def payer_aging_total(flt: AgingFilter) -> AgingRow:
-    inner, params = _payer_lines_sql(flt)
-    buckets, bucket_params = _bucket_sql("aged_from", "open_amount", flt.as_of)
-    row = _fetch(f"SELECT {buckets} FROM ({inner}) AS open_lines", bucket_params + params)[0]  # noqa: S608 (values are parameters)
-    return AgingRow(key=None, buckets=[_money(v) for v in row], name="All payers")
+    return payer_total(payer_aging(flt))
 
 
-def _patient_select(flt: AgingFilter, tail: str, *, grouped: bool) -> list[tuple[Any, ...]]:
+def patient_aging_report(
+    flt: AgingFilter, *, limit: int | None = 25
+) -> tuple[list[AgingRow], AgingRow]:
+    """The largest patient balances (all with limit=None), with name and MRN, and the total
+    over every patient, from one query: the total is a window over the per-patient rows,
+    computed before the LIMIT."""
+    from medoffice.patients.models import Patient
+
     head, params = _patient_open_sql(flt)
-    buckets, bucket_params = _bucket_sql("o.effective_date", "o.open_amount", flt.as_of)
-    if grouped:
-        sql = (
-            f"{head} SELECT t.patient_id, t.net, {buckets} FROM totals t "  # noqa: S608 (values are parameters)
-            f"LEFT JOIN open_debits o ON o.patient_id = t.patient_id "
-            f"GROUP BY t.patient_id, t.net {tail}"
-        )
-    else:
-        sql = f"{head} SELECT (SELECT SUM(net) FROM totals), {buckets} FROM open_debits o"  # noqa: S608 (values are parameters)
-    return _fetch(sql, params + bucket_params)
+    buckets, bucket_params = _bucket_sql("effective_date", "open_amount", flt.as_of)
+    columns = [f"b{i}" for i in range(len(BUCKETS))]
+    named = ", ".join(f"{part} AS {name}" for part, name in zip(buckets, columns, strict=True))
+    totals = ", ".join(f"SUM({c}) OVER ()" for c in ("net", *columns))
+    tail = f" LIMIT {int(limit)}" if limit is not None else ""
+    sql = (
+        f"{head}, per_patient AS (SELECT patient_id, MAX(net) AS net, {named} "  # noqa: S608 (values are parameters)
+        "FROM open_debits GROUP BY patient_id HAVING MAX(net) <> 0) "
+        f"SELECT patient_id, net, {', '.join(columns)}, {totals} FROM per_patient "
+        f"ORDER BY net DESC, patient_id{tail}"
+    )
+    found = _fetch(sql, params + bucket_params)
+    width = len(BUCKETS)
+    rows = [_patient_row(r[0], r[1], r[2 : 2 + width]) for r in found]
+    total = (
+        _patient_row(None, found[0][2 + width], found[0][3 + width :])
+        if found
+        else AgingRow(key=None, buckets=[ZERO] * width)
+    )
+    total.name = "All patients"
+    people = {
+        pk: (f"{family}, {given}", mrn)
+        for pk, family, given, mrn in Patient.objects.filter(
+            pk__in=[r.key for r in rows]
+        ).values_list("pk", "family_name", "given_name", "mrn")
+    }
+    for row in rows:
+        row.name, row.ref = people.get(row.key, (f"Patient {row.key}", ""))
+    return rows, total
 
 
-def _patient_row(row: tuple[Any, ...], key: int | None) -> AgingRow:
-    buckets = [_money(v) for v in row[2:]] if key is not None else [_money(v) for v in row[1:]]
-    net = _money(row[1] if key is not None else row[0])
-    return AgingRow(key=key, buckets=buckets, credit=net - sum(buckets, ZERO))
+def _patient_row(key: int | None, net: Any, buckets: Any) -> AgingRow:
+    amounts = [_money(v) for v in buckets]
+    return AgingRow(key=key, buckets=amounts, credit=_money(net) - sum(amounts, ZERO))
 
 
 def patient_aging(flt: AgingFilter, *, limit: int | None = 25) -> list[AgingRow]:
     """Patients' balances by bucket, the largest first (the top `limit`), with name and MRN."""
-    from medoffice.patients.models import Patient
-
-    tail = "ORDER BY t.net DESC, t.patient_id"
-    if limit is not None:
-        tail += f" LIMIT {int(limit)}"
-    rows = [_patient_row(r, r[0]) for r in _patient_select(flt, tail, grouped=True)]
-    found = Patient.objects.filter(pk__in=[r.key for r in rows]).values_list(
-        "pk", "family_name", "given_name", "mrn"
-    )
-    people = {pk: (f"{family}, {given}", mrn) for pk, family, given, mrn in found}
-    for row in rows:
-        row.name, row.ref = people.get(row.key, (f"Patient {row.key}", ""))
-    return rows
+    return patient_aging_report(flt, limit=limit)[0]
 
 
 def patient_aging_total(flt: AgingFilter) -> AgingRow:
-    row = _patient_row(_patient_select(flt, "", grouped=False)[0], None)
-    row.name = "All patients"
-    return row
+    return patient_aging_report(flt, limit=1)[1]
 
 
 # --- Revenue-cycle figures ----------------------------------------------------------------------
@@ -296,11 +311,19 @@ def contractual_between(start: date, end: date, location_id: int | None = None) 
     return _sum(rows)
 
 
-def ar_figures(flt: AgingFilter, *, period_start: date | None = None) -> Figures:
+def ar_figures(
+    flt: AgingFilter,
+    *,
+    period_start: date | None = None,
+    payers: AgingRow | None = None,
+    patients: AgingRow | None = None,
+) -> Figures:
     """Days in A/R, net collection rate (period_start..as_of, default: the as-of month) and the
-    share of A/R over 90 days, for the filter's location (payer and patient filters ignored)."""
+    share of A/R over 90 days, for the filter's location (payer and patient filters ignored).
+    A caller that has the location's payer and patient totals already passes them."""
     scope = AgingFilter(as_of=flt.as_of, location_id=flt.location_id)
-    payers, patients = payer_aging_total(scope), patient_aging_total(scope)
+    payers = payers or payer_aging_total(scope)
+    patients = patients or patient_aging_total(scope)
     start = period_start or flt.as_of.replace(day=1)
     return Figures(
         as_of=flt.as_of,

@@ -27,13 +27,18 @@ def _report(request: AuthedRequest) -> tuple[ARFilterForm, aging.AgingFilter, di
     form = ARFilterForm(request.GET or None)
     flt = aging.AgingFilter(**form.values())
     payers = aging.payer_aging(flt)
-    patients_flt = aging.AgingFilter(as_of=flt.as_of, location_id=flt.location_id)
+    payer_total = aging.payer_total(payers)
+    scope = aging.AgingFilter(as_of=flt.as_of, location_id=flt.location_id)
+    patients, patient_total = aging.patient_aging_report(scope, limit=TOP_PATIENTS)
     report = {
-        "payer_total": aging.payer_aging_total(flt),
+        "payer_total": payer_total,
         "payers": payers,
-        "patient_total": aging.patient_aging_total(patients_flt),
-        "patients": aging.patient_aging(patients_flt, limit=TOP_PATIENTS),
-        "figures": aging.ar_figures(flt),
+        "patient_total": patient_total,
+        "patients": patients,
+        # The figures are for every payer: reuse the payers' total unless one payer is shown.
+        "figures": aging.ar_figures(
+            flt, payers=None if flt.payer_id else payer_total, patients=patient_total
+        ),
     }
     return form, flt, report
 
