@@ -102,6 +102,36 @@ class TransitionIn(Schema):
     detail: dict[str, Any] = {}
 
 
+class ScrubIn(Schema):
+    claim_ids: list[int] = []
+    all_drafts: bool = False
+
+
+class FindingOut(Schema):
+    rule_id: str
+    severity: str
+    message: str
+    carc: str
+    line_number: int | None
+
+
+class ScrubbedClaimOut(Schema):
+    claim_id: int
+    patient_control_number: str
+    status: str
+    errors: int
+    warnings: int
+    skipped: str
+    findings: list[FindingOut]
+
+
+class ScrubOut(Schema):
+    scrubbed: int
+    ready: int
+    with_errors: int
+    claims: list[ScrubbedClaimOut]
+
+
 def _claim(c: Any) -> dict[str, Any]:
     out = {name: getattr(c, name) for name in ClaimOut.model_fields if hasattr(c, name)}
     out.update(
@@ -147,6 +177,51 @@ def claim_list(
         "offset": offset,
         "limit": limit,
         "items": [_claim(c) for c in items],
+    }
+
+
+@router.post("/scrub", response=ScrubOut)
+@api_rule(CLAIMS_EDIT)
+def claims_scrub(request: HttpRequest, payload: ScrubIn | None = None) -> Any:
+    """(Declared before `/{claim_id}`, which would take "scrub" for an id.)
+
+    Scrub the claims named in `claim_ids`, or with `all_drafts` every draft claim (at most
+    200 a call, oldest first). Each claim's findings replace its last ones; a claim without
+    errors moves to ready, one with errors is scrubbed; claims in another status are reported
+    with `skipped` and not touched. Ids the caller may not see are a 404."""
+    if payload is None or not (payload.claim_ids or payload.all_drafts):
+        raise HttpError(400, 'Send {"claim_ids": [..]} or {"all_drafts": true}.')
+    from medoffice.claims.models import ClaimFinding
+    from medoffice.claims.services.scrubbing import MAX_PER_RUN
+
+    rows = selectors.visible_claims(request.user)
+    if payload.all_drafts:
+        claims = list(rows.filter(status=ClaimStatus.DRAFT).order_by("pk")[:MAX_PER_RUN])
+    else:
+        wanted = list(dict.fromkeys(payload.claim_ids))
+        if len(wanted) > MAX_PER_RUN:
+            raise HttpError(400, f"At most {MAX_PER_RUN} claims a call.")
+        found = {c.pk: c for c in rows.filter(pk__in=wanted)}
+        missing = [i for i in wanted if i not in found]
+        if missing:
+            raise HttpError(404, f"No such claim: {', '.join(map(str, missing))}.")
+        claims = [found[i] for i in wanted]
+    try:
+        result = services.claims_scrub(claims=claims, actor=request.user)
+    except ValidationError as exc:
+        raise HttpError(400, " ".join(exc.messages)) from None
+    findings: dict[int, list[dict[str, Any]]] = {}
+    for f in ClaimFinding.objects.filter(claim_id__in=[c.pk for c in claims]).order_by("pk"):
+        findings.setdefault(f.claim_id, []).append(
+            {name: getattr(f, name) for name in FindingOut.model_fields}
+        )
+    return {
+        "scrubbed": len(result.scrubbed),
+        "ready": result.ready,
+        "with_errors": result.held,
+        "claims": [
+            {**o.__dict__, "findings": findings.get(o.claim_id, [])} for o in result.outcomes
+        ],
     }
 
 

@@ -86,6 +86,7 @@ class ClaimFilterForm(forms.Form):
     date_to = forms.DateField(
         label="Service to", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    has_errors = forms.BooleanField(label="Has errors", required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -107,3 +108,82 @@ class TransitionForm(forms.Form):
         super().__init__(*args, **kwargs)
         if allowed:
             self.fields["to"].choices = [(s, ClaimStatus(s).label) for s in allowed]
+
+
+class ScrubSelectionForm(forms.Form):
+    """The worklist's bulk scrub: the claims ticked, or every draft claim the filters show."""
+
+    claim = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+    all_drafts = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any id parses; the selector decides which claims the user may scrub.
+        self.fields["claim"].valid_value = lambda value: str(value).isdigit()  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("claim") and not data.get("all_drafts"):
+            raise forms.ValidationError("Tick the claims to scrub, or scrub all draft claims.")
+        return data
+
+
+def _code_list(text: str) -> list[str]:
+    return [c for c in text.replace(",", " ").split() if c]
+
+
+class PayerClaimRulesForm(forms.Form):
+    disabled_rules = forms.MultipleChoiceField(
+        label="Rules turned off for this payer", required=False,
+        widget=forms.CheckboxSelectMultiple, choices=(),
+    )  # fmt: skip
+    required_fields = forms.MultipleChoiceField(
+        label="Fields this payer also requires", required=False,
+        widget=forms.CheckboxSelectMultiple, choices=(),
+    )  # fmt: skip
+    prior_authorization_required = forms.BooleanField(
+        label="Requires a prior authorization", required=False
+    )
+    prior_authorization_codes = forms.CharField(
+        label="For these procedure codes", required=False, max_length=2000,
+        help_text="Separated by spaces or commas; empty: every code",
+    )  # fmt: skip
+    referral_required = forms.BooleanField(label="Requires a referral", required=False)
+    referral_codes = forms.CharField(
+        label="For claims with these procedure codes", required=False, max_length=2000,
+        help_text="Separated by spaces or commas; empty: every claim",
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from medoffice.claims.scrubber import RULES
+        from medoffice.claims.scrubber.facts import PAYER_REQUIRABLE
+
+        super().__init__(*args, **kwargs)
+        self.fields["disabled_rules"].choices = [
+            (rule_id, f"{rule_id} ({rule.severity}): {rule.checks}")
+            for rule_id, rule in RULES.items()
+        ]
+        self.fields["required_fields"].choices = sorted(
+            PAYER_REQUIRABLE.items(), key=lambda item: item[1]
+        )
+
+    @staticmethod
+    def initial_from(rules: Any) -> dict[str, Any]:
+        if rules is None:
+            return {}
+        return {
+            "disabled_rules": rules.disabled_rules,
+            "required_fields": rules.required_fields,
+            "prior_authorization_required": rules.prior_authorization_required,
+            "prior_authorization_codes": " ".join(rules.prior_authorization_codes),
+            "referral_required": rules.referral_required,
+            "referral_codes": " ".join(rules.referral_codes),
+        }
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            **data,
+            "prior_authorization_codes": _code_list(data["prior_authorization_codes"]),
+            "referral_codes": _code_list(data["referral_codes"]),
+        }

@@ -3,6 +3,8 @@ the moves the user may make."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -15,6 +17,7 @@ from medoffice.audit.services import audit_patients_shown, audit_record
 from medoffice.claims import selectors, services
 from medoffice.claims.forms import ClaimFilterForm, TransitionForm
 from medoffice.claims.models import ADJUDICATED, ClaimStatus, Responsibility
+from medoffice.claims.services.scrubbing import SCRUBBABLE
 from medoffice.core.access import can, own_only, requires
 from medoffice.core.http import AuthedRequest
 from medoffice.core.permissions import Capability, Need
@@ -37,15 +40,17 @@ def filters_from(form: ClaimFilterForm) -> selectors.ClaimFilters:
         provider_id=data["provider"].pk if data.get("provider") else None,
         date_from=data.get("date_from"),
         date_to=data.get("date_to"),
+        has_errors=bool(data.get("has_errors")),
     )
 
 
-@requires(B)
-def worklist(request: AuthedRequest) -> HttpResponse:
-    form = ClaimFilterForm(request.GET or None)
+def worklist_context(request: AuthedRequest, params: Any) -> dict[str, Any]:
+    """The worklist under the filters in `params` (the query, or a bulk action's form): one
+    page of claims, audited, with the counts per status and the clean-claim rate."""
+    form = ClaimFilterForm(params or None)
     filters = filters_from(form)
     page = Paginator(selectors.claim_worklist(request.user, filters), 50).get_page(
-        request.GET.get("page")
+        params.get("page")
     )
     page.object_list = list(page.object_list)
     audit_patients_shown(
@@ -53,19 +58,30 @@ def worklist(request: AuthedRequest) -> HttpResponse:
         view="claim_worklist", actor=request.user,
         patient_refs={c.patient_id: c.patient.mrn for c in page.object_list},
     )  # fmt: skip
-    query = request.GET.copy()
+    query = params.copy()
     query.pop("page", None)
-    status_query = request.GET.copy()
-    for key in ("page", "status"):
+    status_query = params.copy()
+    for key in ("page", "status", "csrfmiddlewaretoken", "claim", "all_drafts"):
         status_query.pop(key, None)
-    context = {
+        if key != "status":
+            query.pop(key, None)
+    return {
         "form": form,
         "page": page,
         "query": query.urlencode(),
+        "filter_items": [(k, v) for k, values in query.lists() for v in values],
         "status_query": status_query.urlencode(),
         "counts": selectors.claim_status_counts(request.user, filters),
         "status": filters.status,
+        "may_scrub": _may_move(request),
+        "clean_rate": selectors.worklist_clean_claim_rate(request.user, filters),
+        "scrubbable": SCRUBBABLE,
     }
+
+
+@requires(B)
+def worklist(request: AuthedRequest) -> HttpResponse:
+    context = worklist_context(request, request.GET)
     template = "claims/partials/claim_table.html" if is_htmx(request) else "claims/worklist.html"
     return render(request, template, context)
 
@@ -86,6 +102,8 @@ def claim_detail(request: AuthedRequest, claim_id: int) -> HttpResponse:
         "history": selectors.claim_history(claim),
         "allowed": [(s, ClaimStatus(s).label) for s in allowed],
         "transition_form": TransitionForm(allowed=allowed) if allowed else None,
+        "findings": selectors.claim_findings(claim),
+        "may_scrub": may_move and claim.status in SCRUBBABLE,
         "may_build_secondary": may_move
         and claim.status in ADJUDICATED
         and claim.responsibility < Responsibility.TERTIARY,

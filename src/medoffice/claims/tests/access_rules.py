@@ -8,7 +8,15 @@ B = Capability.BILLING
 URL_RULES = {
     **{
         f"claims:{name}": cap(B)
-        for name in ("worklist", "claim_detail", "charge_review", "encounter_charges", "superbill")
+        for name in (
+            "worklist",
+            "claim_detail",
+            "charge_review",
+            "encounter_charges",
+            "superbill",
+            "payer_rules_list",
+            "payer_rules",
+        )
     },
     **{
         f"claims:{name}": cap(B, Need.EDIT)
@@ -18,6 +26,9 @@ URL_RULES = {
             "charge_void",
             "charges_capture",
             "encounter_bill",
+            "claim_scrub",
+            "claims_scrub",
+            "payer_rules_save",
         )
     },
 }
@@ -25,4 +36,5 @@ API_RULES = {
     "GET /api/claims/": cap(B),
     "GET /api/claims/{claim_id}": cap(B),
     "POST /api/claims/{claim_id}/transition": cap(B, Need.EDIT),
+    "POST /api/claims/scrub": cap(B, Need.EDIT),
 }
