@@ -95,7 +95,9 @@ def test_biller_edits_payer_rules(claims, office, as_role):
     assert PayerClaimRules.objects.get(payer=payer).referral_codes == ["36415", "99213"]
     # The settings are honoured on the next scrub: POS001 off, a referral now missing.
     client.post("/claims/scrub/", {"claim": [claims["theirs"].pk]})
-    found = set(ClaimFinding.objects.filter(claim=claims["theirs"]).values_list("rule_id", flat=True))
+    found = set(
+        ClaimFinding.objects.filter(claim=claims["theirs"]).values_list("rule_id", flat=True)
+    )
     assert found == {"REF001"}
 
 
