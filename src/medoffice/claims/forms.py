@@ -110,22 +110,32 @@ class TransitionForm(forms.Form):
             self.fields["to"].choices = [(s, ClaimStatus(s).label) for s in allowed]
 
 
+class ClaimIdsField(forms.Field):
+    """Claim ids ticked in a table (the selector decides which the user may act on)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        values = [str(v).strip() for v in (value or []) if str(v).strip()]
+        if not all(v.isdigit() for v in values):
+            raise forms.ValidationError("Claim ids are numbers.")
+        return [int(v) for v in values]
+
+
 class ScrubSelectionForm(forms.Form):
     """The worklist's bulk scrub: the claims ticked, or every draft claim the filters show."""
 
-    claim = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+    claim = ClaimIdsField(required=False)
     all_drafts = forms.BooleanField(required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Any id parses; the selector decides which claims the user may scrub.
-        self.fields["claim"].valid_value = lambda value: str(value).isdigit()  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not data.get("claim") and not data.get("all_drafts"):
+        if not data.get("claim") and not data.get("all_drafts") and not self.errors:
             raise forms.ValidationError("Tick the claims to scrub, or scrub all draft claims.")
         return data
+
+    def error_text(self) -> str:
+        return " ".join(e for errors in self.errors.values() for e in errors)
 
 
 def _code_list(text: str) -> list[str]:

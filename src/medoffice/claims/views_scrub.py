@@ -50,9 +50,9 @@ def claims_scrub_bulk(request: AuthedRequest) -> HttpResponse:
     if not selection.is_valid():
         if is_htmx(request):
             context = worklist_context(request, request.POST)
-            context["scrub_message"] = " ".join(selection.non_field_errors())
+            context["scrub_message"] = selection.error_text()
             return render(request, "claims/partials/claim_table.html", context, status=400)
-        messages.error(request, " ".join(selection.non_field_errors()))
+        messages.error(request, selection.error_text())
         return redirect("claims:worklist")
     filters = filters_from(ClaimFilterForm(request.POST or None))
     rows = selectors.claim_worklist(request.user, filters)

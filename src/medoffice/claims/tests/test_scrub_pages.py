@@ -66,9 +66,13 @@ def test_worklist_bulk_scrub_counts_filter_and_rate(claims, as_role):
     errors = client.get("/claims/?has_errors=on")
     assert b"Ibsen" in errors.content and b"Okafor" not in errors.content
     assert b"50%" in client.get("/claims/").content
+    later = client.get("/claims/?date_from=2026-04-01").context["clean_rate"]
+    assert (later.scrubbed, later.percent) == (0, "—")  # the rate follows the filtered period
     # Ticked claims only; nothing ticked is a message, not a scrub.
     empty = client.post("/claims/scrub/", {}, headers=htmx)
     assert empty.status_code == 400 and b"Tick the claims" in empty.content
+    junk = client.post("/claims/scrub/", {"claim": ["x"]}, headers=htmx)
+    assert junk.status_code == 400 and b"Claim ids are numbers" in junk.content
     theirs = claims["theirs"]
     theirs.lines.update(place_of_service="11")
     fixed = client.post("/claims/scrub/", {"claim": [theirs.pk]}, headers=htmx)
