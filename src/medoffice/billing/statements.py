@@ -39,6 +39,7 @@ from medoffice.billing.models import (
     StatementDelivery,
     StatementLine,
     StatementRun,
+    StatementStatus,
 )
 from medoffice.billing.services import refuse_own_only
 from medoffice.core import jobs
@@ -321,6 +322,26 @@ def statement_print(*, statement: Statement, actor: Any) -> bytes:
                      object_id=statement.pk, patient_id=statement.patient_id,
                      details={"amount_due": str(statement.amount_due)})  # fmt: skip
     return pdf
+
+
+def statement_mark_sent(*, statement_id: int, actor: Any) -> Statement:
+    """Record that a ready statement went out (printed and mailed, or e-mailed); once."""
+    require_capability(actor, Capability.BILLING, Need.EDIT)
+    refuse_own_only(actor, Need.EDIT)
+    statement = Statement.objects.filter(pk=statement_id).first()
+    if statement is None:
+        raise ValidationError("No such statement.")
+    with transaction.atomic():
+        moved = Statement.objects.filter(pk=statement.pk, status=StatementStatus.READY).update(
+            status=StatementStatus.SENT
+        )
+        if not moved:
+            raise ValidationError("This statement is not waiting to be sent.")
+        audit_record(action="update", actor=actor, object_type="statement", object_id=statement.pk,
+                     patient_id=statement.patient_id,
+                     details={"status": "sent", "delivery": statement.delivery})  # fmt: skip
+    statement.refresh_from_db()
+    return statement
 
 
 def patient_statements(patient_id: int) -> Any:

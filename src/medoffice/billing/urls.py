@@ -22,6 +22,9 @@ urlpatterns: list = [
     path("statements/", views_accounts.statement_list, name="statement_list"),
     path("statements/run/", views_accounts.statement_run, name="statement_run"),
     path("statements/<int:statement_id>.pdf", views_accounts.statement_pdf, name="statement_pdf"),
+    path(
+        "statements/<int:statement_id>/sent/", views_accounts.statement_sent, name="statement_sent"
+    ),
     path("patients/<int:patient_id>/plan/", views_accounts.plan_new, name="plan_new"),
     path("patients/<int:patient_id>/plan/close/", views_accounts.plan_close, name="plan_close"),
     path(

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -79,6 +79,20 @@ def statement_pdf(request: AuthedRequest, statement_id: int) -> HttpResponse:
         f'inline; filename="statement-{statement.patient.mrn}-{statement.statement_date}.pdf"'
     )
     return response
+
+
+@requires_role(RoleCode.BILLER)
+@require_POST
+def statement_sent(request: AuthedRequest, statement_id: int) -> HttpResponse:
+    try:
+        statements.statement_mark_sent(statement_id=statement_id, actor=request.user)
+    except ValidationError as exc:
+        if "No such statement." in exc.messages:
+            raise Http404("No such statement") from None
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Marked as sent.")
+    return redirect("billing:statement_list")
 
 
 @requires_patient(Capability.BILLING, Need.EDIT)

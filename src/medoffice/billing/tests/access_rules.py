@@ -31,6 +31,7 @@ URL_RULES = {
     "billing:statement_list": OFFICE,
     "billing:statement_run": roles(RoleCode.BILLER),
     "billing:statement_pdf": OFFICE,
+    "billing:statement_sent": roles(RoleCode.BILLER),
     "billing:plan_new": patient_cap(Capability.BILLING, Need.EDIT),
     "billing:plan_close": patient_cap(Capability.BILLING, Need.EDIT),
     "billing:collections_edit": patient_cap(Capability.BILLING, Need.EDIT),

@@ -80,6 +80,7 @@ def test_other_roles_are_refused_every_new_page(as_role, owing, statement, role)
                  f"/billing/statements/{statement.pk}.pdf"):  # fmt: skip
         assert client.get(path).status_code == 403, path
     assert client.post("/billing/statements/run/", {"minimum_balance": "1.00"}).status_code == 403
+    assert client.post(f"/billing/statements/{statement.pk}/sent/").status_code == 403
     assert client.post(f"/billing/patients/{pid}/plan/", {
         "total": "100.00", "installment_amount": "50.00",
         "first_due_date": timezone.localdate() + timedelta(days=5)}).status_code == 403  # fmt: skip
@@ -128,6 +129,17 @@ def test_the_biller_runs_statements_and_prints_one(
     ).exists()
     ledger = client.get(f"/billing/patients/{owing.pk}/ledger/").content.decode()
     assert "statement-history" in ledger and f"/billing/statements/{made.pk}.pdf" in ledger
+    assert client.post(f"/billing/statements/{made.pk}/sent/").status_code == 302
+    made.refresh_from_db()
+    assert made.status == "sent"
+    client.post(f"/billing/statements/{made.pk}/sent/")  # twice: nothing more happens
+    assert (
+        AuditEvent.objects.filter(
+            object_type="statement", action="update", object_id=str(made.pk)
+        ).count()
+        == 1
+    )
+    assert client.post("/billing/statements/999999/sent/").status_code == 404
 
 
 def test_a_bad_threshold_shows_the_form_again(as_role, owing):
