@@ -89,8 +89,28 @@ def write_interchange(
 ) -> str:
     """ISA..IEA around one functional group holding one transaction set (`body` is what lies
     between ST and SE). SE01 counts ST and SE themselves."""
+    return write_interchange_sets(
+        envelope, control, functional_code=functional_code, transaction_set=transaction_set,
+        implementation=implementation, bodies=[body],
+    )  # fmt: skip
+
+
+def write_interchange_sets(
+    envelope: Envelope,
+    control: ControlNumbers,
+    *,
+    functional_code: str,
+    transaction_set: str,
+    implementation: str,
+    bodies: list[SegmentWriter],
+    st03: bool = True,
+) -> str:
+    """One functional group holding one transaction set per body; ST02 counts up from
+    `control.transaction`. `st03=False` for guides that do not use ST03 (the 835)."""
     seps = envelope.separators
-    if body.separators != seps:
+    if not bodies:
+        raise ValueError("an interchange needs at least one transaction set")
+    if any(body.separators != seps for body in bodies):
         raise ValueError("the body was written with other separators than the envelope")
     created = envelope.created
     isa = seps.element.join(
@@ -128,11 +148,12 @@ def write_interchange(
         "X",
         implementation,
     )
-    transaction = f"{control.transaction:04d}"
-    out.add("ST", transaction_set, transaction, implementation)
-    out.segments.extend(body.segments)
-    out.add("SE", str(len(body) + 2), transaction)
-    out.add("GE", "1", group)
+    for index, body in enumerate(bodies):
+        transaction = f"{(control.transaction + index - 1) % MAX_CONTROL_NUMBER + 1:04d}"
+        out.add("ST", transaction_set, transaction, implementation if st03 else "")
+        out.segments.extend(body.segments)
+        out.add("SE", str(len(body) + 2), transaction)
+    out.add("GE", str(len(bodies)), group)
     out.add("IEA", "1", f"{control.interchange:09d}")
     return out.render()
 
