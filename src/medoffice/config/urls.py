@@ -20,6 +20,7 @@ urlpatterns = [
     path("waitlist/", include("medoffice.waitlist.urls")),
     path("claims/", include("medoffice.claims.urls")),
     path("submission/", include("medoffice.submission.urls")),
+    path("eligibility/", include("medoffice.eligibility.urls")),
     path("remittance/", include("medoffice.remittance.urls")),
     path("admin/", admin_site.urls),
     path("api/", api.urls),

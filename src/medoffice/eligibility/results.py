@@ -96,7 +96,7 @@ class Headline:
     rejections: str
 
 
-def _rank(row: dict[str, Any], field: str) -> tuple[int, int, int]:
+def _rank(row: dict[str, Any]) -> tuple[int, int, int]:
     """In network first, then the individual level, then office visit before the plan."""
     kind = row["service_type"]
     return (
@@ -110,7 +110,7 @@ def _pick(rows: list[dict[str, Any]], field: str) -> Decimal | None:
     having = [row for row in rows if row.get(field) is not None]
     if not having:
         return None
-    return Decimal(min(having, key=lambda row: _rank(row, field))[field])
+    return Decimal(min(having, key=_rank)[field])
 
 
 def headline(result: dict[str, Any]) -> Headline:

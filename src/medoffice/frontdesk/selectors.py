@@ -326,6 +326,9 @@ def check_in_view(*, actor: Any, appointment: Appointment) -> CheckInView:
     warnings: list[str] = []
     if can_see["coverage"]:
         coverages = [c for c in patient.coverages.select_related("payer") if c.is_active_on(day)]
+        from medoffice.eligibility.selectors import attach_latest
+
+        attach_latest(coverages)  # the latest 270/271 answer of each
         warnings = for_booking(
             patient_id=patient_id,
             appt_type=appointment.type,

@@ -269,6 +269,9 @@ def patient_overview(*, actor: Any, patient_id: int, on: date | None = None) -> 
         for coverage in patient.coverages.select_related("payer"):
             current = coverage.is_active_on(on) or coverage.effective_date > on
             (overview.coverages_current if current else overview.coverages_past).append(coverage)
+        from medoffice.eligibility.selectors import attach_latest
+
+        attach_latest(overview.coverages_current)  # the latest 270/271 answer of each
     if can["documents"]:
         overview.consents = [
             ConsentRow(c, consent_status(c, on))

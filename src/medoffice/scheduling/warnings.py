@@ -41,6 +41,10 @@ def for_booking(
             )
         else:
             found.append("No insurance is active on that date: the visit may be self-pay.")
+    else:
+        from medoffice.eligibility.selectors import booking_notes
+
+        found += booking_notes(coverages=active.select_related("payer"), day=day)
     if appt_type.requires_authorization:
         auths = list(
             PriorAuthorization.objects.filter(
