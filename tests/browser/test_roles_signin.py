@@ -34,26 +34,35 @@ pytestmark = pytest.mark.browser
 EXPECTED_NAV = {
     "admin": ["Home", "Jobs", "System admin"],
     "manager": [
-        "Home", "Patients", "Schedule", "Front desk", "Find a time", "Referrals", "Records audit",
-        "Waitlist", "Outbox", "Calendar feed", "Code tables", "Wait times", "Payers", "Schedule setup", "Audit log", "Jobs",
+        "Home", "Patients", "Schedule", "Front desk", "Find a time", "Referrals", "Waitlist",
+        "Charges", "Claims", "ERAs", "Denials", "Claim submission", "Accounts receivable",
+        "Patient statements", "Fee schedules", "Write-offs and refunds", "Month-end close",
+        "Records audit", "Outbox", "Calendar feed", "Code tables", "Wait times", "Payers",
+        "Schedule setup", "Audit log", "Jobs",
     ],
     "frontdesk": [
         "Home", "Patients", "New patient", "Schedule", "Front desk", "Find a time", "Referrals",
         "Waitlist", "Schedule setup", "Jobs",
     ],
-    "biller": ["Home", "Patients", "Schedule", "Find a time", "Referrals", "Waitlist", "Code tables", "Payers", "Schedule setup", "Jobs"],
+    "biller": [
+        "Home", "Patients", "Schedule", "Find a time", "Referrals", "Waitlist", "Charges", "Claims",
+        "ERAs", "Denials", "Claim submission", "Accounts receivable", "Patient statements",
+        "Fee schedules", "Write-offs and refunds", "Month-end close", "Code tables", "Payers",
+        "Schedule setup", "Jobs",
+    ],
     "clinician": [
-        "Home", "Patients", "Schedule", "Front desk", "Find a time", "Referrals", "Records audit",
-        "Waitlist", "Calendar feed", "Code tables", "Schedule setup", "Jobs",
+        "Home", "Patients", "Schedule", "Front desk", "Find a time", "Referrals", "Waitlist",
+        "Charges", "Claims", "Records audit", "Calendar feed", "Code tables", "Schedule setup", "Jobs",
     ],
     "nurse": [
-        "Home", "Patients", "Schedule", "Front desk", "Find a time", "Referrals", "Records audit",
-        "Waitlist", "Code tables", "Schedule setup", "Jobs",
+        "Home", "Patients", "Schedule", "Front desk", "Find a time", "Referrals", "Waitlist",
+        "Records audit", "Code tables", "Schedule setup", "Jobs",
     ],
     "purchasing": ["Home", "Jobs"],
     "hr": ["Home", "Jobs"],
     "compliance": [
-        "Home", "Patients", "Schedule", "Find a time", "Referrals", "Records audit", "Waitlist",
+        "Home", "Patients", "Schedule", "Find a time", "Referrals", "Waitlist", "Charges", "Claims",
+        "ERAs", "Denials", "Claim submission", "Write-offs and refunds", "Records audit",
         "Code tables", "Schedule setup", "Audit log", "Emergency access", "Jobs",
     ],
 }  # fmt: skip

@@ -18,8 +18,8 @@ def register_all() -> None:
          AccessRule("capability", Capability.REFUNDS_WRITEOFFS), 320),
         ("billing_periods", "Month-end close", "billing:period_list",
          AccessRule("capability", Capability.PERIOD_CLOSE), 330),
-        ("billing_ar", "Accounts receivable", "billing:ar_report", OFFICE, 340),
-        ("billing_statements", "Patient statements", "billing:statement_list", OFFICE, 350),
+        ("billing_ar", "Accounts receivable", "billing:ar_report", OFFICE, 305),
+        ("billing_statements", "Patient statements", "billing:statement_list", OFFICE, 306),
     )  # fmt: skip
     for key, label, url_name, rule, order in entries:
         navigation.register(navigation.NavItem(key, label, url_name, rule, order=order))

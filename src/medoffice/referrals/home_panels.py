@@ -21,7 +21,7 @@ def register_all() -> None:
             "Referrals",
             "referrals:worklist",
             AccessRule("capability", Capability.REFERRALS),
-            order=330,
+            order=210,
         )
     )
     home.register(

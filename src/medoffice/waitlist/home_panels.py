@@ -21,7 +21,7 @@ def _counts(request: HttpRequest) -> dict[str, Any]:
 
 def register_all() -> None:
     navigation.register(
-        navigation.NavItem("waitlist", "Waitlist", "waitlist:list", SCHEDULE_VIEW, order=410)
+        navigation.NavItem("waitlist", "Waitlist", "waitlist:list", SCHEDULE_VIEW, order=220)
     )
     home.register(
         home.HomePanel(
