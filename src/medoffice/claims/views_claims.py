@@ -109,6 +109,8 @@ def claim_detail(request: AuthedRequest, claim_id: int) -> HttpResponse:
         and claim.responsibility < Responsibility.TERTIARY,
         "next_claims": list(claim.next_payer_claims.all()),
         "corrections": list(claim.corrections.all()),
+        # The ledger is the practice's, not a clinician's own record (billing "own only").
+        "may_see_ledger": not own_only(request.user, B, Need.VIEW),
     }
     return render(request, "claims/claim_detail.html", context)
 

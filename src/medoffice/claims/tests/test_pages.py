@@ -203,3 +203,21 @@ def test_api_per_role(office, billed, as_role):
     nurse, _ = as_role("nurse")
     assert _api(nurse).get("/api/claims/").status_code == 403
     assert _counts() == before
+
+
+@pytest.mark.parametrize("role", ["biller", *READERS])
+def test_claim_page_links_the_patients_ledger(office, billed, as_role, role):
+    _, client = as_role(role)
+    claim = billed["claim"]
+    link = f'href="/billing/patients/{claim.patient_id}/ledger/"'.encode()
+    assert link in client.get(f"/claims/{claim.pk}/").content
+    assert client.get(f"/billing/patients/{claim.patient_id}/ledger/").status_code == 200
+
+
+def test_clinician_gets_no_ledger_link_on_their_own_claim(office, billed, as_role):
+    # Clinicians hold billing for their own records only; the practice's ledger is not one.
+    _, client = as_role("clinician")
+    claim = billed["claim"]
+    page = client.get(f"/claims/{claim.pk}/")
+    assert page.status_code == 200 and b"/ledger/" not in page.content
+    assert client.get(f"/billing/patients/{claim.patient_id}/ledger/").status_code == 403
