@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views_claims.worklist, name="worklist"),
     path("<int:claim_id>/", views_claims.claim_detail, name="claim_detail"),
     path("<int:claim_id>/transition/", views_claims.claim_transition, name="claim_transition"),
+    path("<int:claim_id>/cms1500.pdf", views_claims.claim_cms1500, name="claim_cms1500"),
     path("<int:claim_id>/secondary/", views_claims.claim_secondary, name="claim_secondary"),
     path("<int:claim_id>/scrub/", views_scrub.claim_scrub, name="claim_scrub"),
     path("scrub/", views_scrub.claims_scrub_bulk, name="claims_scrub"),

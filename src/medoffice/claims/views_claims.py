@@ -151,3 +151,17 @@ def claim_secondary(request: AuthedRequest, claim_id: int) -> HttpResponse:
         request, f"Claim {secondary.patient_control_number} to {secondary.payer} built."
     )
     return redirect("claims:claim_detail", secondary.pk)
+
+
+@requires(B)
+def claim_cms1500(request: AuthedRequest, claim_id: int) -> HttpResponse:
+    """The CMS-1500 paper claim; `?form=preprinted` leaves out the boxes and labels, for the
+    red pre-printed form."""
+    claim = selectors.claim_get(request.user, claim_id)
+    background = request.GET.get("form") != "preprinted"
+    pdf = services.claim_cms1500_print(claim=claim, actor=request.user, background=background)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="cms1500-{claim.patient_control_number}.pdf"'
+    )
+    return response

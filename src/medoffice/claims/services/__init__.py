@@ -14,7 +14,7 @@ from medoffice.claims.services.claims import (
     claim_transition,
     claims_build_for_encounter,
 )
-from medoffice.claims.services.printing import superbill_print
+from medoffice.claims.services.printing import claim_cms1500_print, superbill_print
 from medoffice.claims.services.scrubbing import (
     ScrubResult,
     claims_scrub,
@@ -29,6 +29,7 @@ __all__ = [
     "charge_void",
     "charges_capture",
     "claim_build_secondary",
+    "claim_cms1500_print",
     "claim_correct",
     "claim_line_adjudication_record",
     "claim_transition",

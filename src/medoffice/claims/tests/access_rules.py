@@ -11,6 +11,7 @@ URL_RULES = {
         for name in (
             "worklist",
             "claim_detail",
+            "claim_cms1500",
             "charge_review",
             "encounter_charges",
             "superbill",
