@@ -7,40 +7,17 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import letter
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from medoffice.billing.models import Statement
+from medoffice.core.pdf import CELL, STYLES
+from medoffice.core.pdf import escape as _escape
+from medoffice.core.pdf import table as _table
 
-STYLES = getSampleStyleSheet()
-CELL = STYLES["BodyText"].clone("st_cell", fontSize=8.5, leading=10.5)
-HEAD = STYLES["BodyText"].clone("st_head", fontSize=8.5, leading=10.5, fontName="Helvetica-Bold")
 BIG = STYLES["BodyText"].clone("st_big", fontSize=12, leading=15, fontName="Helvetica-Bold")
-GRID = [
-    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
-    ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.HexColor("#6b7c93")),
-    ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.HexColor("#d0d7e2")),
-    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ("LEFTPADDING", (0, 0), (-1, -1), 3),
-    ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-]
-
-
-def _escape(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _table(header: list[str], rows: list[list[Any]], widths: list[float]) -> Table:
-    data = [[Paragraph(_escape(h), HEAD) for h in header]]
-    data += [[Paragraph(_escape(c), CELL) for c in row] for row in rows]
-    table = Table(data, colWidths=[w * inch for w in widths], repeatRows=1)
-    table.setStyle(TableStyle(GRID))
-    return table
 
 
 def _money(value: Any) -> str:
