@@ -8,28 +8,31 @@ transaction when there is one, so a claim and its charge journal commit together
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from medoffice.audit.services import audit_record
+from medoffice.audit.services import audit_record, audit_record_many
 from medoffice.billing import models as m
 from medoffice.billing.models import Account, Journal, JournalKind
+from medoffice.core import registry
 
 __all__ = [
     "Account",
     "Journal",
     "JournalKind",
+    "JournalSpec",
     "LedgerError",
     "Posting",
     "period_is_closed",
     "post_journal",
+    "post_journals",
     "reverse_journal",
 ]
 
@@ -76,7 +79,9 @@ def _clean_amount(raw: Any, line: int) -> Decimal:
     return amount.quantize(CENT)
 
 
-def _validate(kind: str, postings: list[Posting], effective_date: date) -> list[Decimal]:
+def _validate(
+    kind: str, postings: list[Posting], effective_date: date, *, check_period: bool = True
+) -> list[Decimal]:
     if kind not in JournalKind.values:
         raise LedgerError(f"{kind!r} is not a kind of journal.")
     if not isinstance(effective_date, date):
@@ -91,7 +96,7 @@ def _validate(kind: str, postings: list[Posting], effective_date: date) -> list[
     total = sum(amounts, Decimal("0.00"))
     if total != 0:
         raise LedgerError(f"The postings do not balance: debits and credits differ by {total}.")
-    if period_is_closed(effective_date):
+    if check_period and period_is_closed(effective_date):
         raise LedgerError(
             f"{effective_date:%B %Y} is closed: post the correction with a date in an open month."
         )
@@ -246,3 +251,150 @@ def reverse_journal(
     except IntegrityError:
         # Two reversals at once: the unique link lets one through.
         raise LedgerError(f"Journal {journal.pk} has already been reversed.") from None
+
+
+@dataclass(frozen=True)
+class JournalSpec:
+    """One journal for `post_journals`: what `post_journal` takes, less the actor."""
+
+    kind: str
+    postings: Sequence[Posting]
+    effective_date: date
+    memo: str = ""
+    source: str = ""
+    source_id: str = ""
+    idempotency_key: str | None = None
+
+
+def _closed_months(days: Iterable[date]) -> list[tuple[int, int]]:
+    months = {(day.year, day.month) for day in days}
+    if not months:
+        return []
+    closed = m.AccountingPeriod.objects.filter(
+        year__in={year for year, _ in months}, closed_at__isnull=False
+    ).values_list("year", "month")
+    return sorted(months & set(closed))
+
+
+def _journals_by_key(keys: list[str]) -> dict[str, Journal]:
+    found: dict[str, Journal] = {}
+    for start in range(0, len(keys), 500):  # SQLite's limit on query parameters
+        for journal in Journal.objects.filter(idempotency_key__in=keys[start : start + 500]):
+            found[journal.idempotency_key] = journal
+    return found
+
+
+def _validate_many(specs: list[JournalSpec]) -> list[list[Decimal]]:
+    amounts = []
+    for n, spec in enumerate(specs, start=1):
+        try:
+            amounts.append(
+                _validate(spec.kind, list(spec.postings), spec.effective_date, check_period=False)
+            )
+            if spec.idempotency_key is not None and len(spec.idempotency_key) > 100:
+                raise LedgerError("An idempotency key has at most 100 characters.")
+        except LedgerError as exc:
+            what = spec.memo or spec.kind
+            raise LedgerError(f"Journal {n} ({what}): {'; '.join(exc.messages)}") from None
+    closed = _closed_months(spec.effective_date for spec in specs)
+    if closed:
+        year, month = closed[0]
+        raise LedgerError(
+            f"{date(year, month, 1):%B %Y} is closed: post the correction with a date in an "
+            "open month."
+        )
+    keys = [spec.idempotency_key for spec in specs if spec.idempotency_key]
+    if len(set(keys)) != len(keys):
+        raise LedgerError("Two journals of one batch have the same idempotency key.")
+    return amounts
+
+
+def _write_many(
+    specs: list[JournalSpec], amounts: list[list[Decimal]], actor: Any
+) -> list[Journal]:
+    now = timezone.now()
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    journals = Journal.objects.bulk_create(
+        Journal(
+            kind=spec.kind, effective_date=spec.effective_date, posted_at=now, actor=user,
+            memo=(spec.memo or "")[:300], source=(spec.source or "")[:30],
+            source_id=str(spec.source_id or "")[:64], idempotency_key=spec.idempotency_key or None,
+        )
+        for spec in specs
+    )  # fmt: skip
+    m.Posting.objects.bulk_create(
+        m.Posting(
+            journal_id=journal.pk, account=p.account, amount=amount, patient_id=p.patient_id,
+            payer_id=p.payer_id, claim_id=p.claim_id, claim_line_id=p.claim_line_id,
+            location_id=p.location_id, effective_date=spec.effective_date,
+        )
+        for journal, spec, spec_amounts in zip(journals, specs, amounts, strict=True)
+        for p, amount in zip(spec.postings, spec_amounts, strict=True)
+    )  # fmt: skip
+    # One audit entry per patient, listing that patient's journals (a journal counts for the
+    # first patient it posts to, as post_journal's entry does).
+    by_patient: dict[int | None, list[tuple[Journal, list[Decimal]]]] = {}
+    for journal, spec, spec_amounts in zip(journals, specs, amounts, strict=True):
+        patient = next((p.patient_id for p in spec.postings if p.patient_id is not None), None)
+        by_patient.setdefault(patient, []).append((journal, spec_amounts))
+    refs = registry.patient_refs([pid for pid in by_patient if pid is not None])
+    audit_record_many(
+        {
+            "action": "create", "actor": actor, "object_type": "journal",
+            "object_id": items[0][0].pk, "patient_id": patient,
+            "patient_ref": refs.get(patient, "") if patient is not None else "",
+            "resolve_ref": False,
+            "details": {
+                "journals": [j.pk for j, _ in items],
+                "kinds": sorted({j.kind for j, _ in items}),
+                "debits": str(sum((a for _, amts in items for a in amts if a > 0), CENT * 0)),
+                "sources": sorted({f"{j.source}:{j.source_id}" for j, _ in items})[:50],
+            },
+        }
+        for patient, items in by_patient.items()
+    )  # fmt: skip
+    return journals
+
+
+def post_journals(journals: Sequence[JournalSpec], actor: Any) -> list[Journal]:
+    """Post many balanced journals at once (an ERA's thousands), in the caller's transaction.
+
+    Each journal is validated as `post_journal` validates it (the closed months are looked up
+    once for the batch); journals and then their postings are written with bulk inserts, with
+    one audit entry per patient listing that patient's journals. All or nothing: one journal the
+    ledger refuses raises LedgerError naming it, and nothing is written. A journal whose
+    idempotency key was used before is not posted again: the earlier journal takes its place in
+    the returned list, which follows the order of `journals`.
+    """
+    specs = list(journals)
+    if not specs:
+        return []
+    amounts = _validate_many(specs)
+    if not connection.features.can_return_rows_from_bulk_insert:  # postings need the ids
+        return [
+            post_journal(kind=s.kind, postings=list(s.postings), effective_date=s.effective_date,
+                         actor=actor, memo=s.memo, source=s.source, source_id=s.source_id,
+                         idempotency_key=s.idempotency_key)
+            for s in specs
+        ]  # fmt: skip
+    existing = _journals_by_key([s.idempotency_key for s in specs if s.idempotency_key])
+    for spec in specs:
+        found = existing.get(spec.idempotency_key or "")
+        if found is not None and found.kind != spec.kind:
+            raise LedgerError("This idempotency key was already used for another kind of journal.")
+    new = [n for n, spec in enumerate(specs) if (spec.idempotency_key or "") not in existing]
+    try:
+        with transaction.atomic():
+            written = _write_many([specs[n] for n in new], [amounts[n] for n in new], actor)
+    except IntegrityError:
+        # A key taken meanwhile by another writer: post one by one (the first one counts).
+        return [
+            post_journal(kind=s.kind, postings=list(s.postings), effective_date=s.effective_date,
+                         actor=actor, memo=s.memo, source=s.source, source_id=s.source_id,
+                         idempotency_key=s.idempotency_key)
+            for s in specs
+        ]  # fmt: skip
+    result: list[Journal] = [existing.get(spec.idempotency_key or "") for spec in specs]  # type: ignore[misc]
+    for n, journal in zip(new, written, strict=True):
+        result[n] = journal
+    return result

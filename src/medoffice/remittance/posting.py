@@ -15,26 +15,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from medoffice.billing.ledger import (
     Account,
     Journal,
+    JournalSpec,
     LedgerError,
     Posting,
-    post_journal,
     reverse_journal,
 )
-from medoffice.billing.selectors import fee_for
 from medoffice.claims.models import Claim, ClaimLine, ClaimStatus
-from medoffice.claims.services import claim_line_adjudication_record, claim_transition
 from medoffice.interop.x12.remit835 import Adjustment, ClaimPayment, ServicePayment
 from medoffice.remittance.models import (
     DenialKind,
     ItemStatus,
-    RemittanceAdjustment,
     RemittanceClaim,
     RemittanceLine,
 )
@@ -88,10 +83,14 @@ def find_claim(payment: ClaimPayment) -> Claim:
     return claim
 
 
-def match_lines(claim: Claim, payment: ClaimPayment) -> list[tuple[ServicePayment, ClaimLine]]:
-    """Each service line to one of the claim's lines: by line control number (REF*6R/6B),
-    else by procedure code and date of service (and modifiers when that is not enough)."""
-    lines = list(claim.lines.order_by("line_number"))
+def match_lines(
+    claim: Claim, payment: ClaimPayment, lines: list[ClaimLine] | None = None
+) -> list[tuple[ServicePayment, ClaimLine]]:
+    """Each service line to one of the claim's lines (`lines`, in line number order, when the
+    caller has them): by line control number (REF*6R/6B), else by procedure code and date of
+    service (and modifiers when that is not enough)."""
+    if lines is None:
+        lines = list(claim.lines.order_by("line_number"))
     by_control = {line.line_control_number: line for line in lines}
     used: set[int] = set()
     matched = []
@@ -116,42 +115,6 @@ def match_lines(claim: Claim, payment: ClaimPayment) -> list[tuple[ServicePaymen
     return matched
 
 
-def record(rc: RemittanceClaim, payment: ClaimPayment) -> list[RemittanceLine]:
-    """The claim's lines and adjustments as the payer sent them (matched or not)."""
-    RemittanceAdjustment.objects.bulk_create(
-        RemittanceAdjustment(remittance_claim=rc, group=a.group, reason=a.reason, amount=a.amount)
-        for a in payment.adjustments
-    )
-    rows = []
-    for service in payment.services:
-        row = RemittanceLine.objects.create(
-            remittance_claim=rc, procedure_code=service.procedure_code,
-            modifiers=list(service.modifiers), service_date=service.service_date,
-            line_control_number=service.line_control_number[:50], billed=service.billed,
-            paid=service.paid, allowed=service.allowed, remark_codes=service.remark_codes,
-            denial=denial_kind(service.paid, service.adjustments),
-        )  # fmt: skip
-        RemittanceAdjustment.objects.bulk_create(
-            RemittanceAdjustment(
-                remittance_claim=rc, line=row, group=a.group, reason=a.reason, amount=a.amount
-            )
-            for a in service.adjustments
-        )
-        rows.append(row)
-    return rows
-
-
-def _journal(kind: str, postings: list[Posting], *, key: str, memo: str, source_id: str,
-             actor: Any) -> Journal | None:  # fmt: skip
-    postings = [p for p in postings if p.amount != 0]
-    if not postings:
-        return None
-    return post_journal(
-        kind=kind, postings=postings, effective_date=timezone.localdate(), actor=actor,
-        memo=memo, source="era", source_id=source_id, idempotency_key=key,
-    )  # fmt: skip
-
-
 def _pairs(adjustments: list[Adjustment], dims: dict[str, Any], out: dict[str, list[Posting]]):
     for adj in adjustments:
         kind = "patient_transfer" if adj.group == "PR" else "adjustment"
@@ -159,30 +122,31 @@ def _pairs(adjustments: list[Adjustment], dims: dict[str, Any], out: dict[str, l
         out[kind].append(Posting(account=Account.AR_PAYER, amount=-adj.amount, **dims))
 
 
-def post_claim(
-    *, rc: RemittanceClaim, payment: ClaimPayment, claim: Claim, rows: list[RemittanceLine],
-    matches: list[tuple[ServicePayment, ClaimLine]], actor: Any, money_from: str = Account.CASH,
-    adjudicated_on: date,
-) -> ClaimOutcome:  # fmt: skip
-    """Post a matched claim: payment, CO, PR and other adjustments per line; record the
-    adjudication; move the claim's status; flag underpaid lines."""
-    outcome = ClaimOutcome()
+def _spec(kind: str, postings: list[Posting], *, rc_id: int, key: str, memo: str,
+          day: date) -> JournalSpec | None:  # fmt: skip
+    postings = [p for p in postings if p.amount != 0]
+    if not postings:
+        return None
+    return JournalSpec(
+        kind=kind, postings=postings, effective_date=day, memo=memo, source="era",
+        source_id=f"remclaim-{rc_id}", idempotency_key=f"era-{rc_id}-{key}",
+    )  # fmt: skip
+
+
+def claim_journals(
+    *, rc: RemittanceClaim, payment: ClaimPayment, claim: Claim, trace: str,
+    matches: list[tuple[ServicePayment, ClaimLine]], money_from: str = Account.CASH,
+) -> list[JournalSpec]:  # fmt: skip
+    """A matched claim's journals: payment, CO and other adjustments, PR moved to the patient,
+    per line (and for the claim as a whole where the payer paid or adjusted beyond its lines)."""
     base = {"patient_id": claim.patient_id, "payer_id": claim.payer_id, "claim_id": claim.pk,
             "location_id": claim.location_id}  # fmt: skip
     journals: dict[str, list[Posting]] = {"payment": [], "adjustment": [], "patient_transfer": []}
-    for (service, line), row in zip(matches, rows, strict=True):
+    for service, line in matches:
         dims = {**base, "claim_line_id": line.pk}
         journals["payment"].append(Posting(account=money_from, amount=service.paid, **dims))
         journals["payment"].append(Posting(account=Account.AR_PAYER, amount=-service.paid, **dims))
         _pairs(service.adjustments, dims, journals)
-        row.claim_line = line
-        row.expected, row.underpaid = _expected(claim, line, service, row.denial)
-        row.save(update_fields=["claim_line", "expected", "underpaid"])
-        if row.underpaid:
-            outcome.notes.append(
-                f"Line {line.line_number} underpaid: allowed {service.paid + _patient(service)}"
-                f", expected {row.expected}."
-            )
     claim_paid_on_lines = sum((s.paid for s, _ in matches), ZERO)
     if not matches or payment.paid != claim_paid_on_lines:
         # No service lines, or a claim-level amount beyond them: against the claim as a whole.
@@ -190,53 +154,45 @@ def post_claim(
         journals["payment"].append(Posting(account=money_from, amount=rest, **base))
         journals["payment"].append(Posting(account=Account.AR_PAYER, amount=-rest, **base))
     _pairs(payment.adjustments, base, journals)
-    source_id = f"remclaim-{rc.pk}"
-    for kind, postings in journals.items():
-        journal = _journal(
-            kind, postings, key=f"era-{rc.pk}-{kind}", source_id=source_id, actor=actor,
-            memo=f"ERA {rc.remittance.trace_number} claim {claim.patient_control_number}",
-        )  # fmt: skip
-        if journal is not None:
-            outcome.journal_ids.append(journal.pk)
-    outcome.lines_posted = len(matches)
-    _adjudicate(claim, matches, actor, adjudicated_on, f"era-{rc.remittance_id}", outcome)
-    _move_status(claim, payment, rows, actor, outcome)
-    return outcome
+    day, memo = timezone.localdate(), f"ERA {trace} claim {claim.patient_control_number}"
+    specs = [
+        _spec(kind, postings, rc_id=rc.pk, key=kind, memo=memo, day=day)
+        for kind, postings in journals.items()
+    ]
+    return [spec for spec in specs if spec is not None]
 
 
-def _patient(service: ServicePayment) -> Decimal:
+def unapplied_journal(*, rc: RemittanceClaim, payer_id: int | None, trace: str
+                      ) -> JournalSpec | None:  # fmt: skip
+    """Money for a claim left unmatched waits in `unapplied`, so the file still balances."""
+    return _spec(
+        "payment",
+        [Posting(account=Account.CASH, amount=rc.paid, payer_id=payer_id),
+         Posting(account=Account.UNAPPLIED, amount=-rc.paid, payer_id=payer_id)],
+        rc_id=rc.pk, key="unapplied", day=timezone.localdate(),
+        memo=f"ERA {trace}: unmatched claim {rc.patient_control_number}",
+    )  # fmt: skip
+
+
+def patient_share(service: ServicePayment) -> Decimal:
     return sum((a.amount for a in service.adjustments if a.group == "PR"), ZERO)
 
 
-def _expected(
-    claim: Claim, line: ClaimLine, service: ServicePayment, denial: str
+def expected_amount(
+    fee: Decimal | None, line: ClaimLine, service: ServicePayment, denial: str
 ) -> tuple[Decimal | None, bool]:
-    """The fee schedule's expected amount for the line, and whether the payer allowed less
-    (paid plus what it left to the patient). A denial is worked as a denial, not here."""
-    fee = fee_for(claim.payer_id, line.procedure_code, (line.modifiers or [""])[0],
-                  line.date_of_service)  # fmt: skip
+    """The fee schedule's expected amount for the line (`fee`: per unit), and whether the payer
+    allowed less (paid plus what it left to the patient). A denial is worked as a denial."""
     if fee is None:
         return None, False
-    expected = (fee[1] * line.units).quantize(ZERO)
-    allowed = service.paid + _patient(service)
+    expected = (fee * line.units).quantize(ZERO)
+    allowed = service.paid + patient_share(service)
     return expected, denial != DenialKind.FULL and service.paid > 0 and allowed < expected
 
 
-def _adjudicate(claim, matches, actor, day: date, reference: str, outcome: ClaimOutcome) -> None:
-    for service, line in matches:
-        try:
-            with transaction.atomic():
-                claim_line_adjudication_record(
-                    claim_line=line, payer_id=claim.payer_id, paid_amount=service.paid,
-                    adjustments=[{"group": a.group, "reason": a.reason, "amount": a.amount}
-                                 for a in service.adjustments],
-                    adjudicated_on=day, actor=actor, allowed_amount=service.allowed,
-                    remark_codes=service.remark_codes, source_reference=reference,
-                )  # fmt: skip
-        except ValidationError as exc:
-            outcome.notes.append(
-                f"Line {line.line_number}: adjudication not recorded ({'; '.join(exc.messages)})"
-            )
+def status_reasons(payment: ClaimPayment) -> list[str]:
+    return sorted({f"{a.group}-{a.reason}" for s in payment.services for a in s.adjustments}
+                  | {f"{a.group}-{a.reason}" for a in payment.adjustments})  # fmt: skip
 
 
 def target_status(payment: ClaimPayment, rows: list[RemittanceLine]) -> str:
@@ -248,34 +204,6 @@ def target_status(payment: ClaimPayment, rows: list[RemittanceLine]) -> str:
     if any(kinds):
         return ClaimStatus.PARTIALLY_PAID
     return ClaimStatus.PAID
-
-
-def _move_status(claim, payment, rows, actor, outcome: ClaimOutcome) -> None:
-    target = target_status(payment, rows)
-    reasons = sorted({f"{a.group}-{a.reason}" for row in rows for a in row.adjustments.all()}
-                     | {f"{a.group}-{a.reason}" for a in payment.adjustments})  # fmt: skip
-    steps = [target]
-    if claim.status == ClaimStatus.SUBMITTED:
-        steps = [ClaimStatus.ACCEPTED, target]  # an ERA is the payer's acceptance
-    for step in steps:
-        if step not in claim.allowed_next():
-            outcome.notes.append(
-                f"Claim {claim.patient_control_number} is {claim.get_status_display().lower()}: "
-                f"not moved to {ClaimStatus(step).label.lower()} (the status table does not "
-                "allow it)."
-            )
-            return
-        try:
-            with transaction.atomic():
-                claim = claim_transition(
-                    claim=claim, to=step, actor=actor,
-                    reason=("ERA: " + ", ".join(reasons)) if reasons else "ERA",
-                    detail={"carc": reasons, "rarc": payment.remark_codes},
-                    payer_claim_number=payment.payer_claim_number,
-                )  # fmt: skip
-        except ValidationError as exc:
-            outcome.notes.append(f"Status not moved: {'; '.join(exc.messages)}")
-            return
 
 
 def reverse_claim(*, rc: RemittanceClaim, claim: Claim, actor: Any) -> ClaimOutcome:
@@ -311,15 +239,3 @@ def reverse_claim(*, rc: RemittanceClaim, claim: Claim, actor: Any) -> ClaimOutc
         )
         return outcome
     raise Unmatched("A reversal (CLP02 22) of a payment never posted here.")
-
-
-def post_unapplied(*, rc: RemittanceClaim, payer_id: int | None, actor: Any) -> list[int]:
-    """Money for a claim left unmatched waits in `unapplied`, so the file still balances."""
-    journal = _journal(
-        "payment",
-        [Posting(account=Account.CASH, amount=rc.paid, payer_id=payer_id),
-         Posting(account=Account.UNAPPLIED, amount=-rc.paid, payer_id=payer_id)],
-        key=f"era-{rc.pk}-unapplied", source_id=f"remclaim-{rc.pk}", actor=actor,
-        memo=f"ERA {rc.remittance.trace_number}: unmatched claim {rc.patient_control_number}",
-    )  # fmt: skip
-    return [journal.pk] if journal else []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from medoffice.audit.services import audit_record
-from medoffice.billing.ledger import Account, LedgerError, Posting, post_journal
+from medoffice.billing.ledger import Account, JournalSpec, LedgerError, Posting, post_journals
 from medoffice.claims.models import Claim
 from medoffice.core.access import can, deny, own_only
 from medoffice.core.permissions import Capability, Need
@@ -22,7 +22,7 @@ from medoffice.interop.x12.remit835 import ClaimPayment, read_835
 from medoffice.interop.x12.remit835 import Remittance as ParsedRemittance
 from medoffice.interop.x12.segments import X12Error
 from medoffice.patients.models import Payer
-from medoffice.remittance import posting
+from medoffice.remittance import bulk, posting
 from medoffice.remittance.models import (
     DenialWork,
     FileStatus,
@@ -33,7 +33,6 @@ from medoffice.remittance.models import (
     RemittanceLine,
     WorkStatus,
 )
-from medoffice.remittance.suggest import suggested_action
 
 B = Capability.BILLING
 ZERO = Decimal("0.00")
@@ -177,75 +176,58 @@ def _import(parsed: list[ParsedRemittance], *, name: str, digest: str, user: Any
 def _post_remittance(remittance: Remittance, item: ParsedRemittance, payer: Payer | None,
                      actor: Any, result: ImportResult) -> None:  # fmt: skip
     day = item.payment_date or item.production_date or timezone.localdate()
-    for sequence, payment in enumerate(item.claims, start=1):
-        rc = RemittanceClaim.objects.create(
-            remittance=remittance, sequence=sequence,
-            patient_control_number=payment.patient_control_number[:38],
-            status_code=payment.status_code[:2], payer_claim_number=payment.payer_claim_number[:50],
-            billed=payment.billed, paid=payment.paid,
-            patient_responsibility=payment.patient_responsibility,
-            patient_name=payment.patient_name[:200], member_id=payment.patient_member_id[:80],
-            remark_codes=payment.remark_codes, status=ItemStatus.UNMATCHED,
-        )  # fmt: skip
-        rows = posting.record(rc, payment)
-        try:
-            with transaction.atomic():
-                outcome = _post_claim(rc, payment, rows, actor, day)
-        except posting.Unmatched as exc:
-            rc.unmatched_reason = str(exc)[:300]
-            rc.journal_ids = posting.post_unapplied(
-                rc=rc, payer_id=payer.pk if payer else None, actor=actor
-            )
-            rc.save(update_fields=["unmatched_reason", "journal_ids"])
-            result.claims_unmatched += 1
-            result.unapplied += payment.paid
-            continue
-        result.claims_posted += 1
-        result.lines_posted += outcome.lines_posted
-        result.paid += payment.paid
-        result.notes.extend(outcome.notes)
-    for plb in (p for p in item.provider_adjustments if p.amount != 0):
-        # PLB: money withheld (+) or added (-) outside any claim; it waits in unapplied.
-        journal = post_journal(
+    payer_id = payer.pk if payer else None
+    fees = bulk.Fees()
+    for segment in bulk.segments(item.claims):
+        for posted in bulk.post_segment(segment, remittance=remittance, payer_id=payer_id,
+                                        actor=actor, day=day, fees=fees):  # fmt: skip
+            if posted.unmatched:
+                result.claims_unmatched += 1
+                result.unapplied += posted.payment.paid
+                continue
+            result.claims_posted += 1
+            result.lines_posted += posted.outcome.lines_posted
+            result.paid += posted.payment.paid
+            result.notes.extend(posted.outcome.notes)
+    plbs = [p for p in item.provider_adjustments if p.amount != 0]
+    # PLB: money withheld (+) or added (-) outside any claim; it waits in unapplied.
+    journals = post_journals(
+        [JournalSpec(
             kind="adjustment",
-            postings=[Posting(account=Account.CASH, amount=-plb.amount,
-                              payer_id=payer.pk if payer else None),
-                      Posting(account=Account.UNAPPLIED, amount=plb.amount,
-                              payer_id=payer.pk if payer else None)],
-            effective_date=timezone.localdate(), actor=actor,
+            postings=[Posting(account=Account.CASH, amount=-plb.amount, payer_id=payer_id),
+                      Posting(account=Account.UNAPPLIED, amount=plb.amount, payer_id=payer_id)],
+            effective_date=timezone.localdate(),
             memo=f"ERA {remittance.trace_number} PLB {plb.reason} {plb.reference}",
             source="era", source_id=f"remittance-{remittance.pk}",
-        )  # fmt: skip
+        ) for plb in plbs],
+        actor,
+    )  # fmt: skip
+    for plb, journal in zip(plbs, journals, strict=True):
         result.notes.append(f"Provider adjustment {plb.reason} {plb.amount} (journal {journal.pk})")
 
 
 def _post_claim(rc: RemittanceClaim, payment: ClaimPayment, rows: list[RemittanceLine],
-                actor: Any, day: date, claim: Claim | None = None,
-                money_from: str = Account.CASH) -> posting.ClaimOutcome:  # fmt: skip
-    claim = claim or posting.find_claim(payment)
+                actor: Any, day: date, claim: Claim, money_from: str) -> posting.ClaimOutcome:  # fmt: skip
+    """One claim posted as an import would post it (rows saved already); raises Unmatched."""
     if payment.is_reversal:
         outcome = posting.reverse_claim(rc=rc, claim=claim, actor=actor)
-    else:
-        matches = posting.match_lines(claim, payment)
-        outcome = posting.post_claim(
-            rc=rc, payment=payment, claim=claim, rows=rows, matches=matches, actor=actor,
-            money_from=money_from, adjudicated_on=day,
-        )  # fmt: skip
-    rc.claim, rc.patient_id = claim, claim.patient_id
-    rc.status = ItemStatus.POSTED if money_from == Account.CASH else ItemStatus.RESOLVED
-    rc.notes, rc.journal_ids = outcome.notes, outcome.journal_ids
-    rc.save(update_fields=["claim", "patient", "status", "notes", "journal_ids"])
-    _open_denial_work(rows)
-    return outcome
-
-
-def _open_denial_work(rows: list[RemittanceLine]) -> None:
-    due = timezone.localdate() + timedelta(days=14)
-    for row in rows:
-        if row.denial:
-            DenialWork.objects.get_or_create(
-                line=row, defaults={"action": suggested_action(row), "due_date": due}
-            )
+        rc.claim, rc.patient_id = claim, claim.patient_id
+        rc.status = ItemStatus.POSTED if money_from == Account.CASH else ItemStatus.RESOLVED
+        rc.notes, rc.journal_ids = outcome.notes, outcome.journal_ids
+        rc.save(update_fields=["claim", "patient", "status", "notes", "journal_ids"])
+        return outcome
+    item = bulk.Item(rc=rc, payment=payment, rows=rows)
+    lines = list(claim.lines.order_by("line_number"))
+    for line in lines:
+        line.claim = claim
+    bulk.match(item, claim, lines)
+    if item.unmatched:
+        raise posting.Unmatched(item.unmatched)
+    bulk.price([item], bulk.Fees())
+    bulk.update_rows(RemittanceLine, ["claim_line", "expected", "underpaid"], rows)
+    bulk.write_matched([item], actor=actor, day=day, reference=f"era-{rc.remittance_id}",
+                       trace=rc.remittance.trace_number, money_from=money_from)  # fmt: skip
+    return item.outcome
 
 
 def _as_payment(rc: RemittanceClaim) -> ClaimPayment:

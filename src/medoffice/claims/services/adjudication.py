@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -11,9 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from medoffice.audit.services import audit_record_many
 from medoffice.claims.models import AdjustmentGroup, ClaimLine, ClaimLineAdjudication
 from medoffice.claims.services.common import audit, check_claims_edit
 from medoffice.coding.models import AdjustmentReason, RemarkCode
+from medoffice.core import registry
 
 CENT = Decimal("0.01")
 
@@ -30,21 +33,89 @@ def _money(raw: Any, what: str, *, negative_ok: bool = True) -> Decimal:
     return amount.quantize(CENT)
 
 
-def _adjustments(items: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
+class _CodeTables:
+    """The CARC and RARC codes a batch names, looked up once (an empty table checks nothing)."""
+
+    def __init__(self, reasons: set[str], remarks: set[str]) -> None:
+        self.check_reasons = AdjustmentReason.objects.exists()
+        self.check_remarks = RemarkCode.objects.exists()
+        self.reasons = self._known(AdjustmentReason, reasons) if self.check_reasons else set()
+        self.remarks = self._known(RemarkCode, remarks) if self.check_remarks else set()
+
+    @staticmethod
+    def _known(model: Any, codes: set[str]) -> set[str]:
+        wanted, found = sorted(codes), set()
+        for start in range(0, len(wanted), 500):  # SQLite's limit on query parameters
+            chunk = wanted[start : start + 500]
+            found.update(model.objects.filter(code__in=chunk).values_list("code", flat=True))
+        return found
+
+    @classmethod
+    def for_items(cls, items: Sequence[AdjudicationInput]) -> _CodeTables:
+        reasons = {_code(a.get("reason", "")) for item in items for a in item.adjustments}
+        remarks = {_code(r) for item in items for r in item.remark_codes}
+        return cls(reasons, remarks)
+
+
+def _code(raw: Any) -> str:
+    return str(raw).strip().upper()
+
+
+def _adjustments(items: Sequence[dict[str, Any]], codes: _CodeTables) -> list[dict[str, str]]:
     cleaned = []
-    known = AdjustmentReason.objects.exists()
     for n, item in enumerate(items, start=1):
-        group = str(item.get("group", "")).strip().upper()
-        reason = str(item.get("reason", "")).strip().upper()
+        group = _code(item.get("group", ""))
+        reason = _code(item.get("reason", ""))
         if group not in AdjustmentGroup.values:
             raise ValidationError(f"Adjustment {n}: {group!r} is not a group code (CO, PR, OA...).")
         if not (1 <= len(reason) <= 3 and reason.isalnum()):
             raise ValidationError(f"Adjustment {n}: {reason!r} is not a reason code (CARC).")
-        if known and not AdjustmentReason.objects.filter(code=reason).exists():
+        if codes.check_reasons and reason not in codes.reasons:
             raise ValidationError(f"Adjustment {n}: CARC {reason} is not in the code table.")
         amount = _money(item.get("amount"), f"Adjustment {n}")
         cleaned.append({"group": group, "reason": reason, "amount": str(amount)})
     return cleaned
+
+
+@dataclass(frozen=True)
+class AdjudicationInput:
+    """One payer's decision on one line, for `claim_line_adjudications_record`."""
+
+    claim_line: ClaimLine
+    payer_id: int
+    paid_amount: Any
+    adjustments: Sequence[dict[str, Any]]
+    adjudicated_on: date
+    allowed_amount: Any = None
+    remark_codes: Sequence[str] = ()
+    source_reference: str = ""
+
+
+def _clean(item: AdjudicationInput, codes: _CodeTables) -> dict[str, Any]:
+    """The record's fields, or ValidationError: the line's amount must equal paid plus the
+    adjustments (the ERA's balancing rule), codes must be in the code tables."""
+    paid = _money(item.paid_amount, "Paid amount")
+    cleaned = _adjustments(item.adjustments, codes)
+    allowed = (
+        None if item.allowed_amount in (None, "") else _money(item.allowed_amount, "Allowed amount")
+    )
+    remarks = [_code(r) for r in item.remark_codes if str(r).strip()]
+    if remarks and codes.check_remarks:
+        unknown = set(remarks) - codes.remarks
+        if unknown:
+            raise ValidationError(f"{', '.join(sorted(unknown))} is not a remark code (RARC).")
+    total = paid + sum((Decimal(a["amount"]) for a in cleaned), Decimal("0.00"))
+    if total != item.claim_line.amount:
+        raise ValidationError(
+            f"Paid {paid} and adjustments add up to {total}, not the line's "
+            f"{item.claim_line.amount}."
+        )
+    return {
+        "claim_line": item.claim_line, "payer_id": item.payer_id, "paid_amount": paid,
+        "allowed_amount": allowed, "adjustments": cleaned, "remark_codes": remarks,
+        "adjudicated_on": item.adjudicated_on,
+        "source_reference": (item.source_reference or "").strip()[:64],
+    }  # fmt: skip
 
 
 def claim_line_adjudication_record(
@@ -64,22 +135,13 @@ def claim_line_adjudication_record(
     remittance again returns the first record."""
     claim = claim_line.claim
     check_claims_edit(actor, claim.patient_id, claim.pk)
-    paid = _money(paid_amount, "Paid amount")
-    cleaned = _adjustments(adjustments)
-    allowed = None if allowed_amount in (None, "") else _money(allowed_amount, "Allowed amount")
-    remarks = [str(r).strip().upper() for r in remark_codes if str(r).strip()]
-    if remarks and RemarkCode.objects.exists():
-        unknown = set(remarks) - set(
-            RemarkCode.objects.filter(code__in=remarks).values_list("code", flat=True)
-        )
-        if unknown:
-            raise ValidationError(f"{', '.join(sorted(unknown))} is not a remark code (RARC).")
-    total = paid + sum((Decimal(a["amount"]) for a in cleaned), Decimal("0.00"))
-    if total != claim_line.amount:
-        raise ValidationError(
-            f"Paid {paid} and adjustments add up to {total}, not the line's {claim_line.amount}."
-        )
-    reference = (source_reference or "").strip()[:64]
+    item = AdjudicationInput(
+        claim_line=claim_line, payer_id=payer_id, paid_amount=paid_amount,
+        adjustments=adjustments, adjudicated_on=adjudicated_on, allowed_amount=allowed_amount,
+        remark_codes=remark_codes, source_reference=source_reference,
+    )  # fmt: skip
+    fields = _clean(item, _CodeTables.for_items([item]))
+    reference = fields["source_reference"]
     if reference:
         existing = ClaimLineAdjudication.objects.filter(
             claim_line=claim_line, payer_id=payer_id, source_reference=reference
@@ -89,18 +151,110 @@ def claim_line_adjudication_record(
     try:
         with transaction.atomic():
             record = ClaimLineAdjudication.objects.create(
-                claim_line=claim_line, payer_id=payer_id, paid_amount=paid,
-                allowed_amount=allowed, adjustments=cleaned, remark_codes=remarks,
-                adjudicated_on=adjudicated_on, source_reference=reference,
-                recorded_at=timezone.now(), recorded_by=actor,
-            )  # fmt: skip
+                **fields, recorded_at=timezone.now(), recorded_by=actor
+            )
             audit(
                 actor=actor, action="create", object_type="claim_adjudication",
                 object_id=record.pk, patient_id=claim.patient_id,
-                details={"claim": claim.pk, "line": claim_line.line_number, "paid": str(paid)},
+                details={"claim": claim.pk, "line": claim_line.line_number,
+                         "paid": str(fields["paid_amount"])},
             )  # fmt: skip
     except IntegrityError:
         return ClaimLineAdjudication.objects.get(
             claim_line=claim_line, payer_id=payer_id, source_reference=reference
         )
     return record
+
+
+def claim_line_adjudications_record(
+    *, items: Sequence[AdjudicationInput], actor: Any
+) -> list[ClaimLineAdjudication | ValidationError]:
+    """Record many decisions at once (an ERA's lines), each validated as
+    `claim_line_adjudication_record` validates it, with the code tables looked up once and one
+    bulk insert. Returns, in the order of `items`, each line's record (the earlier one when the
+    same line, payer and source reference was recorded before) or the ValidationError that
+    refused it. One audit entry per claim lists its records.
+
+    Raises AccessDenied when the actor may not record a patient's claims (nothing is written).
+    """
+    items = list(items)
+    for item in items:
+        claim = item.claim_line.claim
+        check_claims_edit(actor, claim.patient_id, claim.pk)  # roles are cached on the user
+    codes = _CodeTables.for_items(items)
+    out: list[ClaimLineAdjudication | ValidationError | None] = [None] * len(items)
+    fields: dict[int, dict[str, Any]] = {}
+    for n, item in enumerate(items):
+        try:
+            fields[n] = _clean(item, codes)
+        except ValidationError as exc:
+            out[n] = exc
+    earlier = _earlier_records([f for f in fields.values() if f["source_reference"]])
+    now, new, first_of = timezone.now(), [], {}
+    for n, f in fields.items():
+        key = (f["claim_line"].pk, f["payer_id"], f["source_reference"])
+        if f["source_reference"] and key in earlier:
+            out[n] = earlier[key]
+        elif f["source_reference"] and key in first_of:  # the same line twice in one batch
+            continue
+        else:
+            first_of[key] = n
+            new.append((n, ClaimLineAdjudication(**f, recorded_at=now, recorded_by=actor)))
+    try:
+        with transaction.atomic():
+            ClaimLineAdjudication.objects.bulk_create([record for _, record in new])
+            _audit_batch([record for _, record in new], actor)
+    except IntegrityError:  # recorded meanwhile by another writer: one by one, the first counts
+        return [
+            out[n] if isinstance(out[n], ValidationError) else _record_one(item, actor)
+            for n, item in enumerate(items)
+        ]  # type: ignore[misc]
+    for n, record in new:
+        out[n] = record
+    for n, f in fields.items():
+        if out[n] is None:
+            out[n] = out[first_of[(f["claim_line"].pk, f["payer_id"], f["source_reference"])]]
+    return out  # type: ignore[return-value]
+
+
+def _record_one(item: AdjudicationInput, actor: Any) -> ClaimLineAdjudication:
+    return claim_line_adjudication_record(
+        claim_line=item.claim_line, payer_id=item.payer_id, paid_amount=item.paid_amount,
+        adjustments=item.adjustments, adjudicated_on=item.adjudicated_on, actor=actor,
+        allowed_amount=item.allowed_amount, remark_codes=item.remark_codes,
+        source_reference=item.source_reference,
+    )  # fmt: skip
+
+
+def _earlier_records(fields: list[dict[str, Any]]) -> dict[tuple[int, int, str], Any]:
+    """Records already made for these lines, by (line, payer, source reference)."""
+    wanted = {(f["claim_line"].pk, f["payer_id"], f["source_reference"]) for f in fields}
+    line_ids = sorted({line_id for line_id, _, _ in wanted})
+    found: dict[tuple[int, int, str], Any] = {}
+    for start in range(0, len(line_ids), 500):  # SQLite's limit on query parameters
+        for record in ClaimLineAdjudication.objects.filter(
+            claim_line_id__in=line_ids[start : start + 500]
+        ).exclude(source_reference=""):
+            key = (record.claim_line_id, record.payer_id, record.source_reference)
+            if key in wanted:
+                found[key] = record
+    return found
+
+
+def _audit_batch(records: list[ClaimLineAdjudication], actor: Any) -> None:
+    by_claim: dict[int, list[ClaimLineAdjudication]] = {}
+    for record in records:
+        by_claim.setdefault(record.claim_line.claim_id, []).append(record)
+    patients = {cid: rs[0].claim_line.claim.patient_id for cid, rs in by_claim.items()}
+    refs = registry.patient_refs(set(patients.values()))
+    audit_record_many(
+        {
+            "action": "create", "actor": actor, "object_type": "claim_adjudication",
+            "object_id": rs[0].pk, "patient_id": patients[cid],
+            "patient_ref": refs.get(patients[cid], ""), "resolve_ref": False,
+            "details": {"claim": cid, "records": [r.pk for r in rs],
+                        "lines": [r.claim_line.line_number for r in rs],
+                        "paid": str(sum((r.paid_amount for r in rs), Decimal("0.00")))},
+        }
+        for cid, rs in by_claim.items()
+    )  # fmt: skip

@@ -1,0 +1,135 @@
+"""Moving many claims at once (an ERA moves thousands): `claims_transition_many` applies the
+rules of `claim_transition` to each claim with one conditional UPDATE per (from, to) pair."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from medoffice.audit.services import audit_record_many
+from medoffice.claims.models import TRANSITIONS, Claim, ClaimStatus, ClaimStatusChange
+from medoffice.claims.services.common import check_claims_edit
+from medoffice.core import registry
+
+CHUNK = 500  # SQLite's limit on query parameters
+
+
+@dataclass(frozen=True)
+class StatusMove:
+    """One claim's move: the claim as it was read, where it goes, and the move's own facts."""
+
+    claim: Claim
+    to: str
+    reason: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+    payer_claim_number: str = ""
+
+
+@dataclass
+class TransitionsResult:
+    moved: list[int] = field(default_factory=list)
+    refused: dict[int, str] = field(default_factory=dict)  # claim id -> why it did not move
+
+
+def _refusal(move: StatusMove, reason: str) -> str | None:
+    seen, to = move.claim.status, move.to
+    if to not in ClaimStatus.values:
+        return f"{to!r} is not a claim status."
+    if to not in TRANSITIONS.get(seen, ()):
+        allowed = ", ".join(ClaimStatus(s).label.lower() for s in TRANSITIONS.get(seen, ()))
+        return (
+            f"A {ClaimStatus(seen).label.lower()} claim cannot become "
+            f"{ClaimStatus(to).label.lower()}" + (f" (only {allowed})." if allowed else ".")
+        )
+    if to in (ClaimStatus.REJECTED, ClaimStatus.DENIED, ClaimStatus.CLOSED) and not reason:
+        return "Say why (the payer's reason, or yours)."
+    return None
+
+
+def _set_payer_claim_numbers(numbers: dict[int, str]) -> None:
+    table = connection.ops.quote_name(Claim._meta.db_table)
+    sql = f"UPDATE {table} SET payer_claim_number = %s WHERE id = %s"  # noqa: S608 (our names)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(number, pk) for pk, number in numbers.items()])
+
+
+def claims_transition_many(
+    claims_to_status: Mapping[Claim, str] | Iterable[StatusMove], *, actor: Any, reason: str = ""
+) -> TransitionsResult:
+    """Move each claim one step from the status it was read with, as `claim_transition` would:
+    a move the status table does not allow (or a denial without a reason) is refused, and a
+    claim whose status changed meanwhile is skipped; both are reported in `refused` and change
+    nothing. The moves that pass are written with one conditional UPDATE per (from, to) pair,
+    their status changes with a bulk insert, and one audit entry per claim moved.
+
+    Raises AccessDenied when the actor may not move a patient's claims (nothing moves)."""
+    if isinstance(claims_to_status, Mapping):
+        moves = [StatusMove(claim=c, to=to) for c, to in claims_to_status.items()]
+    else:
+        moves = list(claims_to_status)
+    for patient_id in dict.fromkeys(move.claim.patient_id for move in moves):
+        check_claims_edit(actor, patient_id, "")
+    result = TransitionsResult()
+    groups: dict[tuple[str, str], list[StatusMove]] = {}
+    for move in moves:
+        why = (move.reason or reason or "").strip()[:300]
+        refused = _refusal(move, why)
+        if refused:
+            result.refused[move.claim.pk] = refused
+            continue
+        groups.setdefault((move.claim.status, move.to), []).append(move)
+    now = timezone.now()
+    done: list[tuple[StatusMove, str]] = []
+    with transaction.atomic():
+        for (seen, to), group in groups.items():
+            fields: dict[str, Any] = {"status": to, "status_changed_at": now, "updated_at": now}
+            if to == ClaimStatus.SUBMITTED:
+                fields["submitted_at"] = now
+            for start in range(0, len(group), CHUNK):
+                chunk = group[start : start + CHUNK]
+                ids = [move.claim.pk for move in chunk]
+                count = Claim.objects.filter(pk__in=ids, status=seen).update(**fields)
+                if count == len(ids):
+                    moved = set(ids)
+                else:  # some changed meanwhile: the ones moved carry this move's time
+                    moved = set(
+                        Claim.objects.filter(
+                            pk__in=ids, status=to, status_changed_at=now
+                        ).values_list("pk", flat=True)
+                    )
+                for move in chunk:
+                    if move.claim.pk in moved:
+                        done.append((move, seen))
+                    else:
+                        result.refused[move.claim.pk] = "This claim changed meanwhile."
+        numbers = {
+            move.claim.pk: move.payer_claim_number.strip()[:50]
+            for move, _ in done
+            if move.payer_claim_number.strip()
+        }
+        if numbers:
+            _set_payer_claim_numbers(numbers)
+        ClaimStatusChange.objects.bulk_create(
+            ClaimStatusChange(
+                claim_id=move.claim.pk, from_status=seen, to_status=move.to, at=now, actor=actor,
+                reason=(move.reason or reason or "").strip()[:300], detail=move.detail or {},
+            )
+            for move, seen in done
+        )  # fmt: skip
+        refs = registry.patient_refs({move.claim.patient_id for move, _ in done})
+        audit_record_many(
+            {
+                "action": "update", "actor": actor, "object_type": "claim",
+                "object_id": move.claim.pk, "patient_id": move.claim.patient_id,
+                "patient_ref": refs.get(move.claim.patient_id, ""), "resolve_ref": False,
+                "details": {"from": seen, "to": move.to},
+                "reason": (move.reason or reason or "").strip()[:300],
+            }
+            for move, seen in done
+        )  # fmt: skip
+    result.moved = [move.claim.pk for move, _ in done]
+    return result

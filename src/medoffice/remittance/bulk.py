@@ -1,0 +1,371 @@
+"""Posting a remittance's claims in bulk: an ERA carries thousands of claims, so the claims,
+their lines and the fee schedules are read in a few queries, and the journals, adjudications,
+status moves and worklist rows are written with bulk inserts (see posting.py for the rules).
+
+A remittance is posted in segments so that each claim is read after any earlier posting in the
+same remittance changed it: a segment ends before a claim seen earlier in it, and a reversal
+(CLP02 22, which reads the earlier ERA's journals) is a segment of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from medoffice.billing.ledger import Account, post_journals
+from medoffice.billing.models import FeeSchedule, FeeScheduleItem
+from medoffice.claims.models import TRANSITIONS, Claim, ClaimLine, ClaimStatus
+from medoffice.claims.services import (
+    AdjudicationInput,
+    StatusMove,
+    claim_line_adjudications_record,
+    claims_transition_many,
+)
+from medoffice.interop.x12.remit835 import ClaimPayment, ServicePayment
+from medoffice.remittance import posting
+from medoffice.remittance.models import (
+    DenialWork,
+    ItemStatus,
+    RemittanceAdjustment,
+    RemittanceClaim,
+    RemittanceLine,
+)
+from medoffice.remittance.suggest import action_for_reason, denial_reason
+
+CHUNK = 500  # SQLite's limit on query parameters
+
+
+class Fees:
+    """Fee schedule look-ups for one file: each payer's schedules and each schedule's items are
+    read once; answers are those of billing.selectors.fee_for (expected amount per unit)."""
+
+    def __init__(self) -> None:
+        self._schedules: dict[int | None, list[FeeSchedule]] = {}
+        self._items: dict[int, dict[tuple[str, str], Decimal]] = {}
+        self._answers: dict[tuple[Any, ...], Decimal | None] = {}
+
+    def expected(self, payer_id: int | None, code: str, modifier: str, day: date) -> Decimal | None:
+        key = (payer_id, code, modifier, day)
+        if key not in self._answers:
+            self._answers[key] = self._look_up(payer_id, code, modifier, day)
+        return self._answers[key]
+
+    def _look_up(self, payer_id: int | None, code: str, modifier: str, day: date) -> Any:
+        if payer_id not in self._schedules:
+            self._schedules[payer_id] = list(
+                FeeSchedule.objects.filter(payer_id=payer_id).order_by("-effective_from", "pk")
+            )
+        schedule = next(
+            (s for s in self._schedules[payer_id]
+             if s.effective_from <= day and (s.effective_to is None or s.effective_to >= day)),
+            None,
+        )  # fmt: skip
+        if schedule is None:
+            return None
+        if schedule.pk not in self._items:
+            self._items[schedule.pk] = {
+                (c, mod): expected
+                for c, mod, expected in FeeScheduleItem.objects.filter(
+                    schedule_id=schedule.pk
+                ).values_list("code__code", "modifier", "expected_amount")
+            }
+        items, code, modifier = (
+            self._items[schedule.pk],
+            code.strip().upper(),
+            modifier.strip().upper(),
+        )
+        found = items.get((code, modifier))
+        return found if found is not None else items.get((code, ""))
+
+
+@dataclass
+class Item:
+    """One claim of the remittance on its way to the ledger."""
+
+    rc: RemittanceClaim
+    payment: ClaimPayment
+    rows: list[RemittanceLine] = field(default_factory=list)
+    claim: Claim | None = None
+    matches: list[tuple[ServicePayment, ClaimLine]] = field(default_factory=list)
+    unmatched: str = ""
+    outcome: posting.ClaimOutcome = field(default_factory=posting.ClaimOutcome)
+
+
+def claims_by_pcn(pcns: set[str]) -> tuple[dict[str, Claim], dict[int, list[ClaimLine]]]:
+    """Our claims by patient control number, and their lines in line number order."""
+    wanted, claims = sorted(pcns), {}
+    for start in range(0, len(wanted), CHUNK):
+        for claim in Claim.objects.filter(patient_control_number__in=wanted[start : start + CHUNK]):
+            claims[claim.patient_control_number] = claim
+    by_id = {claim.pk: claim for claim in claims.values()}
+    lines: dict[int, list[ClaimLine]] = {pk: [] for pk in by_id}
+    ids = sorted(by_id)
+    for start in range(0, len(ids), CHUNK):
+        for line in ClaimLine.objects.filter(claim_id__in=ids[start : start + CHUNK]).order_by(
+            "claim_id", "line_number"
+        ):
+            line.claim = by_id[line.claim_id]
+            lines[line.claim_id].append(line)
+    return claims, lines
+
+
+def segments(payments: list[ClaimPayment]) -> Iterator[list[tuple[int, ClaimPayment]]]:
+    current: list[tuple[int, ClaimPayment]] = []
+    seen: set[str] = set()
+    for sequence, payment in enumerate(payments, start=1):
+        pcn = payment.patient_control_number
+        if current and (pcn in seen or payment.is_reversal):
+            yield current
+            current, seen = [], set()
+        current.append((sequence, payment))
+        seen.add(pcn)
+        if payment.is_reversal:
+            yield current
+            current, seen = [], set()
+    if current:
+        yield current
+
+
+def update_rows(model: Any, fields: list[str], objects: list[Any]) -> None:
+    """One UPDATE per row in a single executemany (bulk_update's CASE expressions cost more)."""
+    if not objects:
+        return
+    concrete = [model._meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(f.column)} = %s" for f in concrete)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote('id')} = %s"  # noqa: S608
+    rows = [
+        [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in concrete] + [obj.pk]
+        for obj in objects
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def build_rows(items: list[Item]) -> None:
+    """Each claim's lines as the payer sent them (matched or not), not saved yet."""
+    for item in items:
+        item.rows = [
+            RemittanceLine(
+                remittance_claim=item.rc, procedure_code=service.procedure_code,
+                modifiers=list(service.modifiers), service_date=service.service_date,
+                line_control_number=service.line_control_number[:50], billed=service.billed,
+                paid=service.paid, allowed=service.allowed, remark_codes=service.remark_codes,
+                denial=posting.denial_kind(service.paid, service.adjustments),
+            )
+            for service in item.payment.services
+        ]  # fmt: skip
+
+
+def record(items: list[Item]) -> None:
+    """Save the remittance claims, their lines and adjustments."""
+    RemittanceClaim.objects.bulk_create([item.rc for item in items])
+    for item in items:
+        for row in item.rows:
+            row.remittance_claim = item.rc  # now with its id
+    RemittanceLine.objects.bulk_create([row for item in items for row in item.rows])
+    RemittanceAdjustment.objects.bulk_create(
+        [RemittanceAdjustment(remittance_claim=item.rc, group=a.group, reason=a.reason,
+                              amount=a.amount)
+         for item in items for a in item.payment.adjustments]
+        + [RemittanceAdjustment(remittance_claim=item.rc, line=row, group=a.group,
+                                reason=a.reason, amount=a.amount)
+           for item in items
+           for row, service in zip(item.rows, item.payment.services, strict=True)
+           for a in service.adjustments]
+    )  # fmt: skip
+
+
+def match(item: Item, claim: Claim | None, lines: list[ClaimLine]) -> None:
+    if claim is None:
+        pcn = item.payment.patient_control_number
+        item.unmatched = f"No claim has patient control number {pcn}."
+        return
+    item.claim = claim
+    if item.payment.is_reversal:
+        return
+    try:
+        item.matches = posting.match_lines(claim, item.payment, lines)
+    except posting.Unmatched as exc:
+        item.unmatched = str(exc)
+
+
+def price(items: list[Item], fees: Fees) -> None:
+    """Set each matched row's claim line, expected amount and underpayment flag."""
+    for item in items:
+        claim = item.claim
+        for (service, line), row in zip(item.matches, item.rows, strict=True):
+            fee = fees.expected(
+                claim.payer_id, line.procedure_code, (line.modifiers or [""])[0],
+                line.date_of_service,
+            )  # fmt: skip
+            row.claim_line = line
+            row.expected, row.underpaid = posting.expected_amount(fee, line, service, row.denial)
+            if row.underpaid:
+                item.outcome.notes.append(
+                    f"Line {line.line_number} underpaid: allowed "
+                    f"{service.paid + posting.patient_share(service)}, expected {row.expected}."
+                )
+
+
+def _adjudicate(items: list[Item], actor: Any, day: date, reference: str) -> None:
+    pairs = [(item, line) for item in items for _, line in item.matches]
+    inputs = [
+        AdjudicationInput(
+            claim_line=line, payer_id=item.claim.payer_id, paid_amount=service.paid,
+            adjustments=[{"group": a.group, "reason": a.reason, "amount": a.amount}
+                         for a in service.adjustments],
+            adjudicated_on=day, allowed_amount=service.allowed,
+            remark_codes=service.remark_codes, source_reference=reference,
+        )
+        for item in items for service, line in item.matches
+    ]  # fmt: skip
+    for (item, line), outcome in zip(
+        pairs, claim_line_adjudications_record(items=inputs, actor=actor), strict=True
+    ):
+        if isinstance(outcome, ValidationError):
+            item.outcome.notes.append(
+                f"Line {line.line_number}: adjudication not recorded "
+                f"({'; '.join(outcome.messages)})"
+            )
+
+
+def _move_statuses(items: list[Item], actor: Any) -> None:
+    """Each claim to paid, partially paid or denied (a submitted claim is accepted first); a
+    move the status table does not allow is skipped and noted."""
+    plans = {}
+    for item in items:
+        target = posting.target_status(item.payment, item.rows)
+        steps = [target]
+        if item.claim.status == ClaimStatus.SUBMITTED:
+            steps = [ClaimStatus.ACCEPTED, target]  # an ERA is the payer's acceptance
+        plans[item.claim.pk] = (item, steps)
+    while plans:
+        moves, stepping = [], {}
+        for pk, (item, steps) in plans.items():
+            claim, step = item.claim, steps[0]
+            if step not in TRANSITIONS.get(claim.status, ()):
+                item.outcome.notes.append(
+                    f"Claim {claim.patient_control_number} is "
+                    f"{claim.get_status_display().lower()}: not moved to "
+                    f"{ClaimStatus(step).label.lower()} (the status table does not allow it)."
+                )
+                continue
+            reasons = posting.status_reasons(item.payment)
+            moves.append(
+                StatusMove(
+                    claim=claim, to=step, reason=("ERA: " + ", ".join(reasons)) if reasons else "ERA",
+                    detail={"carc": reasons, "rarc": item.payment.remark_codes},
+                    payer_claim_number=item.payment.payer_claim_number,
+                )
+            )  # fmt: skip
+            stepping[pk] = (item, steps)
+        result = claims_transition_many(moves, actor=actor)
+        plans = {}
+        for move in moves:
+            item, steps = stepping[move.claim.pk]
+            if move.claim.pk in result.refused:
+                item.outcome.notes.append(f"Status not moved: {result.refused[move.claim.pk]}")
+                continue
+            item.claim.status = move.to
+            if len(steps) > 1:
+                plans[move.claim.pk] = (item, steps[1:])
+
+
+def write_matched(items: list[Item], *, actor: Any, day: date, reference: str, trace: str,
+                  money_from: str = Account.CASH) -> None:  # fmt: skip
+    """Journals, adjudications, status moves and denials worklist rows of matched claims whose
+    rows are saved; then each remittance claim is marked posted (or resolved)."""
+    specs, owners = [], []
+    for item in items:
+        for spec in posting.claim_journals(
+            rc=item.rc, payment=item.payment, claim=item.claim, matches=item.matches,
+            money_from=money_from, trace=trace,
+        ):  # fmt: skip
+            specs.append(spec)
+            owners.append(item)
+    for item, journal in zip(owners, post_journals(specs, actor), strict=True):
+        item.outcome.journal_ids.append(journal.pk)
+    _adjudicate(items, actor, day, reference)
+    _move_statuses(items, actor)
+    due = timezone.localdate() + timedelta(days=14)
+    DenialWork.objects.bulk_create(
+        DenialWork(line=row, due_date=due,
+                   action=action_for_reason(denial_reason(service.adjustments)))
+        for item in items
+        for row, service in zip(item.rows, item.payment.services, strict=True)
+        if row.denial
+    )  # fmt: skip
+    status = ItemStatus.POSTED if money_from == Account.CASH else ItemStatus.RESOLVED
+    for item in items:
+        item.outcome.lines_posted = len(item.matches)
+        item.rc.claim, item.rc.patient_id, item.rc.status = (
+            item.claim,
+            item.claim.patient_id,
+            status,
+        )
+        item.rc.notes, item.rc.journal_ids = item.outcome.notes, item.outcome.journal_ids
+    update_rows(RemittanceClaim, ["claim", "patient", "status", "notes", "journal_ids"],
+                [item.rc for item in items])  # fmt: skip
+
+
+def reverse(item: Item, actor: Any) -> None:
+    """A reversal, in a savepoint: when it cannot be posted the claim goes unmatched."""
+    try:
+        with transaction.atomic():
+            item.outcome = posting.reverse_claim(rc=item.rc, claim=item.claim, actor=actor)
+    except posting.Unmatched as exc:
+        item.unmatched = str(exc)
+        return
+    item.rc.claim, item.rc.patient_id = item.claim, item.claim.patient_id
+    item.rc.status = ItemStatus.POSTED
+    item.rc.notes, item.rc.journal_ids = item.outcome.notes, item.outcome.journal_ids
+    update_rows(RemittanceClaim, ["claim", "patient", "status", "notes", "journal_ids"], [item.rc])
+
+
+def post_segment(segment: list[tuple[int, ClaimPayment]], *, remittance: Any, payer_id: Any,
+                 actor: Any, day: date, fees: Fees) -> list[Item]:  # fmt: skip
+    """Record and post one segment of a remittance's claims; returns them, each matched and
+    posted or left unmatched with its money in `unapplied`."""
+    claims, lines = claims_by_pcn({payment.patient_control_number for _, payment in segment})
+    items = []
+    for sequence, payment in segment:
+        rc = RemittanceClaim(
+            remittance=remittance, sequence=sequence,
+            patient_control_number=payment.patient_control_number[:38],
+            status_code=payment.status_code[:2], payer_claim_number=payment.payer_claim_number[:50],
+            billed=payment.billed, paid=payment.paid,
+            patient_responsibility=payment.patient_responsibility,
+            patient_name=payment.patient_name[:200], member_id=payment.patient_member_id[:80],
+            remark_codes=payment.remark_codes, status=ItemStatus.UNMATCHED,
+        )  # fmt: skip
+        item = Item(rc=rc, payment=payment)
+        claim = claims.get(payment.patient_control_number)
+        match(item, claim, lines.get(claim.pk, []) if claim else [])
+        items.append(item)
+    matched = [i for i in items if not i.unmatched and not i.payment.is_reversal]
+    build_rows(items)
+    price(matched, fees)
+    record(items)
+    for item in items:
+        if item.payment.is_reversal and not item.unmatched:
+            reverse(item, actor)
+    write_matched(matched, actor=actor, day=day, reference=f"era-{remittance.pk}",
+                  trace=remittance.trace_number)  # fmt: skip
+    unmatched = [item for item in items if item.unmatched]
+    specs = [
+        posting.unapplied_journal(rc=item.rc, payer_id=payer_id, trace=remittance.trace_number)
+        for item in unmatched
+    ]
+    journals = iter(post_journals([spec for spec in specs if spec is not None], actor))
+    for item, spec in zip(unmatched, specs, strict=True):
+        item.rc.unmatched_reason = item.unmatched[:300]
+        item.rc.journal_ids = [next(journals).pk] if spec is not None else []
+    update_rows(RemittanceClaim, ["unmatched_reason", "journal_ids"], [i.rc for i in unmatched])
+    return items
