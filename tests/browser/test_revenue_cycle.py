@@ -137,6 +137,11 @@ def _go(page: Any, label: str) -> None:
         main_nav(page).get_by_role("link", name=label, exact=True).click()
 
 
+def _fits_the_phone(page: Any) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} scrolls sideways on a phone ({width}px)"
+
+
 def test_revenue_cycle_from_signed_visit_to_statement(new_page, screenshot, tmp_path):
     visit = _billable_visit()
     encounter = visit["encounter"]
@@ -275,9 +280,11 @@ def test_revenue_cycle_from_signed_visit_to_statement(new_page, screenshot, tmp_
     sign_in(phone, "biller")
     phone.goto("/claims/")
     expect(phone.locator("body")).to_contain_text(pcn)
+    _fits_the_phone(phone)
     screenshot(phone, "revenue-claims-worklist-phone")
     phone.goto(f"/claims/{claim.pk}/")
     expect(phone.locator("#claim-status")).to_have_text("Paid")
+    _fits_the_phone(phone)
     screenshot(phone, "revenue-claim-detail-phone")
 
     # The manager's A/R report shows the patient's balance, in the current bucket.
