@@ -23,6 +23,7 @@ from medoffice.chart.services.coding import diagnosis_add, procedure_add
 from medoffice.chart.services.encounters import encounter_create
 from medoffice.chart.services.notes import note_create, note_sign
 from medoffice.claims.models import ChargeLine, Claim, ClaimStatus
+from medoffice.claims.services import payer_claim_rules_save
 from medoffice.coding.models import ProcedureCode
 from medoffice.coding.starter import load_starter_codes, load_starter_tables
 from medoffice.interop.x12.envelope import ControlNumbers, Envelope, Party
@@ -82,9 +83,16 @@ def _billable_visit() -> dict[str, Any]:
               "sex_at_birth": "F", "address_line1": "12 Elm St", "city": "Albany",
               "state": "NY", "postal_code": "12207"},
     )  # fmt: skip
-    Coverage.objects.create(
+    # Grace is covered as her husband's dependent; the subscriber's date of birth did not come
+    # with the card (an import brings what it has), and this payer wants it on every claim.
+    coverage = Coverage.objects.create(
         patient=patient, payer=payer, member_id="M1", priority=1,
-        effective_date=date(2025, 1, 1),
+        effective_date=date(2025, 1, 1), relationship="01", subscriber_family_name="Okafor",
+        subscriber_given_name="James",
+    )  # fmt: skip
+    payer_claim_rules_save(
+        payer=payer, values={"required_fields": ["subscriber.birth_date"]},
+        actor=persona("biller"),
     )  # fmt: skip
     start = timezone.now().replace(second=0, microsecond=0) - timedelta(hours=2)
     encounter = encounter_create(
@@ -100,7 +108,7 @@ def _billable_visit() -> dict[str, Any]:
               "plan": "A1c in three months."},
     )  # fmt: skip
     note_sign(actor=clinician, note=note)
-    return {"practice": practice, "payer": payer, "patient": patient, "encounter": encounter}
+    return {"payer": payer, "patient": patient, "coverage": coverage, "encounter": encounter}
 
 
 def _era_for(claim: Claim) -> str:
@@ -199,6 +207,24 @@ def test_revenue_cycle_from_signed_visit_to_statement(new_page, screenshot, tmp_
     expect(biller.get_by_role("heading", level=1)).to_have_text(f"Claim {pcn}")
     expect(biller.locator("#h-findings + p")).to_have_text("Not scrubbed yet.")
     biller.get_by_role("button", name="Scrub", exact=True).click()
+    # The scrubber holds the claim: the payer wants the subscriber's date of birth.
+    expect(biller.locator("#claim-status")).to_have_text("Scrubbed")
+    finding = biller.locator("#claim-findings tbody tr")
+    expect(finding).to_have_count(1)
+    expect(finding).to_contain_text("REQ001")
+    expect(finding).to_contain_text("subscriber's date of birth is missing")
+    screenshot(biller, "revenue-claim-finding-desktop")
+    claim_url = biller.url
+
+    # The biller fixes the coverage (billers edit coverage) and scrubs again.
+    biller.goto(f"/patients/{visit['patient'].pk}/")
+    with biller.expect_navigation():
+        biller.get_by_role("link", name="Edit or end coverage Empire Plan M1").click()
+    biller.get_by_label("Subscriber's date of birth").fill("1968-07-14")
+    biller.get_by_role("button", name="Save coverage").click()
+    expect(biller.locator(".messages")).to_contain_text("Coverage saved.")
+    biller.goto(claim_url)
+    biller.get_by_role("button", name="Scrub again").click()
     expect(biller.locator("#claim-status")).to_have_text("Ready to submit")
     expect(biller.locator("#h-findings ~ p")).to_contain_text("found nothing to fix")
     expect(biller.locator("#claim-history")).to_contain_text("Scrubbed")
