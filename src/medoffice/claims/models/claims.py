@@ -222,6 +222,18 @@ class ClaimStatusChange(models.Model):
     def __str__(self) -> str:
         return f"{self.from_status or 'new'} -> {self.to_status}"
 
+    def detail_text(self) -> str:
+        """The detail as the claim page shows it: "carc CO-45, PR-2; isa13 1" (lists joined,
+        empty values left out), not Python's repr of the JSON."""
+        parts = []
+        for key, value in (self.detail or {}).items():
+            if isinstance(value, list | tuple):
+                value = ", ".join(str(v) for v in value)
+            if value in ("", None):
+                continue
+            parts.append(f"{key} {value}")
+        return "; ".join(parts)
+
 
 class AdjustmentGroup(models.TextChoices):
     CONTRACTUAL = "CO", "Contractual obligation"

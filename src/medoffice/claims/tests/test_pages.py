@@ -8,7 +8,11 @@ import pytest
 from medoffice.accounts.services import api_token_create
 from medoffice.audit.models import AuditEvent
 from medoffice.claims.models import ChargeLine, Claim, ClaimStatus, ClaimStatusChange
-from medoffice.claims.services import charges_capture, claims_build_for_encounter
+from medoffice.claims.services import (
+    charges_capture,
+    claim_transition,
+    claims_build_for_encounter,
+)
 from medoffice.claims.tests.conftest import add_coverage, make_encounter, visit_lines
 
 DENIED = ["frontdesk", "nurse", "hr", "purchasing"]
@@ -221,3 +225,14 @@ def test_clinician_gets_no_ledger_link_on_their_own_claim(office, billed, as_rol
     page = client.get(f"/claims/{claim.pk}/")
     assert page.status_code == 200 and b"/ledger/" not in page.content
     assert client.get(f"/billing/patients/{claim.patient_id}/ledger/").status_code == 403
+
+
+def test_status_history_shows_the_detail_in_words(office, billed, as_role):
+    biller, client = as_role("biller")
+    claim = claim_transition(
+        claim=billed["claim"], to="scrubbed", actor=biller,
+        detail={"carc": ["CO-45", "PR-2"], "rarc": [], "isa13": 7},
+    )  # fmt: skip
+    page = client.get(f"/claims/{claim.pk}/").content.decode()
+    assert "<small>carc CO-45, PR-2; isa13 7</small>" in page
+    assert "['CO-45'" not in page and "rarc" not in page
