@@ -22,6 +22,7 @@ from medoffice.audit.services import audit_record, audit_record_many
 from medoffice.billing import models as m
 from medoffice.billing.models import Account, Journal, JournalKind
 from medoffice.core import registry
+from medoffice.core.fastinsert import insert_rows
 
 __all__ = [
     "Account",
@@ -37,6 +38,8 @@ __all__ = [
 ]
 
 CENT = Decimal("0.01")
+_KINDS = frozenset(JournalKind.values)  # the enums build these lists on every access
+_ACCOUNTS = frozenset(Account.values)
 MAX_AMOUNT = Decimal("9999999999.99")  # what DecimalField(max_digits=12, decimal_places=2) holds
 
 
@@ -82,7 +85,7 @@ def _clean_amount(raw: Any, line: int) -> Decimal:
 def _validate(
     kind: str, postings: list[Posting], effective_date: date, *, check_period: bool = True
 ) -> list[Decimal]:
-    if kind not in JournalKind.values:
+    if kind not in _KINDS:
         raise LedgerError(f"{kind!r} is not a kind of journal.")
     if not isinstance(effective_date, date):
         raise LedgerError("A journal needs an effective date.")
@@ -90,7 +93,7 @@ def _validate(
         raise LedgerError("A journal has at least two postings (a debit and a credit).")
     amounts = []
     for line, posting in enumerate(postings, start=1):
-        if posting.account not in Account.values:
+        if posting.account not in _ACCOUNTS:
             raise LedgerError(f"Line {line}: {posting.account!r} is not a ledger account.")
         amounts.append(_clean_amount(posting.amount, line))
     total = sum(amounts, Decimal("0.00"))
@@ -309,62 +312,62 @@ def _validate_many(specs: list[JournalSpec]) -> list[list[Decimal]]:
     return amounts
 
 
-def _write_many(
-    specs: list[JournalSpec], amounts: list[list[Decimal]], actor: Any
-) -> list[Journal]:
+def _write_many(specs: list[JournalSpec], amounts: list[list[Decimal]], actor: Any) -> list[int]:
     now = timezone.now()
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    journals = Journal.objects.bulk_create(
-        Journal(
-            kind=spec.kind, effective_date=spec.effective_date, posted_at=now, actor=user,
-            memo=(spec.memo or "")[:300], source=(spec.source or "")[:30],
-            source_id=str(spec.source_id or "")[:64], idempotency_key=spec.idempotency_key or None,
-        )
-        for spec in specs
+    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    ids = insert_rows(
+        Journal,
+        ["kind", "effective_date", "posted_at", "actor_id", "memo", "source", "source_id",
+         "idempotency_key", "reverses_id"],
+        [(spec.kind, spec.effective_date, now, user_id, (spec.memo or "")[:300],
+          (spec.source or "")[:30], str(spec.source_id or "")[:64],
+          spec.idempotency_key or None, None)
+         for spec in specs],
+        returning=True,
     )  # fmt: skip
-    m.Posting.objects.bulk_create(
-        m.Posting(
-            journal_id=journal.pk, account=p.account, amount=amount, patient_id=p.patient_id,
-            payer_id=p.payer_id, claim_id=p.claim_id, claim_line_id=p.claim_line_id,
-            location_id=p.location_id, effective_date=spec.effective_date,
-        )
-        for journal, spec, spec_amounts in zip(journals, specs, amounts, strict=True)
-        for p, amount in zip(spec.postings, spec_amounts, strict=True)
+    insert_rows(
+        m.Posting,
+        ["journal_id", "account", "amount", "patient_id", "payer_id", "claim_id",
+         "claim_line_id", "location_id", "effective_date"],
+        [(pk, p.account, amount, p.patient_id, p.payer_id, p.claim_id, p.claim_line_id,
+          p.location_id, spec.effective_date)
+         for pk, spec, spec_amounts in zip(ids, specs, amounts, strict=True)
+         for p, amount in zip(spec.postings, spec_amounts, strict=True)],
     )  # fmt: skip
     # One audit entry per patient, listing that patient's journals (a journal counts for the
     # first patient it posts to, as post_journal's entry does).
-    by_patient: dict[int | None, list[tuple[Journal, list[Decimal]]]] = {}
-    for journal, spec, spec_amounts in zip(journals, specs, amounts, strict=True):
+    by_patient: dict[int | None, list[tuple[int, JournalSpec, list[Decimal]]]] = {}
+    for pk, spec, spec_amounts in zip(ids, specs, amounts, strict=True):
         patient = next((p.patient_id for p in spec.postings if p.patient_id is not None), None)
-        by_patient.setdefault(patient, []).append((journal, spec_amounts))
+        by_patient.setdefault(patient, []).append((pk, spec, spec_amounts))
     refs = registry.patient_refs([pid for pid in by_patient if pid is not None])
     audit_record_many(
         {
             "action": "create", "actor": actor, "object_type": "journal",
-            "object_id": items[0][0].pk, "patient_id": patient,
+            "object_id": items[0][0], "patient_id": patient,
             "patient_ref": refs.get(patient, "") if patient is not None else "",
             "resolve_ref": False,
             "details": {
-                "journals": [j.pk for j, _ in items],
-                "kinds": sorted({j.kind for j, _ in items}),
-                "debits": str(sum((a for _, amts in items for a in amts if a > 0), CENT * 0)),
-                "sources": sorted({f"{j.source}:{j.source_id}" for j, _ in items})[:50],
+                "journals": [pk for pk, _, _ in items],
+                "kinds": sorted({spec.kind for _, spec, _ in items}),
+                "debits": str(sum((a for _, _, amts in items for a in amts if a > 0), CENT * 0)),
+                "sources": sorted({f"{spec.source}:{spec.source_id}" for _, spec, _ in items})[:50],
             },
         }
         for patient, items in by_patient.items()
     )  # fmt: skip
-    return journals
+    return ids
 
 
-def post_journals(journals: Sequence[JournalSpec], actor: Any) -> list[Journal]:
+def post_journals(journals: Sequence[JournalSpec], actor: Any) -> list[int]:
     """Post many balanced journals at once (an ERA's thousands), in the caller's transaction.
 
     Each journal is validated as `post_journal` validates it (the closed months are looked up
     once for the batch); journals and then their postings are written with bulk inserts, with
     one audit entry per patient listing that patient's journals. All or nothing: one journal the
-    ledger refuses raises LedgerError naming it, and nothing is written. A journal whose
-    idempotency key was used before is not posted again: the earlier journal takes its place in
-    the returned list, which follows the order of `journals`.
+    ledger refuses raises LedgerError naming it, and nothing is written. Returns the journals'
+    ids in the order of `journals`; a journal whose idempotency key was used before is not
+    posted again: the earlier journal's id takes its place.
     """
     specs = list(journals)
     if not specs:
@@ -374,7 +377,7 @@ def post_journals(journals: Sequence[JournalSpec], actor: Any) -> list[Journal]:
         return [
             post_journal(kind=s.kind, postings=list(s.postings), effective_date=s.effective_date,
                          actor=actor, memo=s.memo, source=s.source, source_id=s.source_id,
-                         idempotency_key=s.idempotency_key)
+                         idempotency_key=s.idempotency_key).pk
             for s in specs
         ]  # fmt: skip
     existing = _journals_by_key([s.idempotency_key for s in specs if s.idempotency_key])
@@ -391,10 +394,13 @@ def post_journals(journals: Sequence[JournalSpec], actor: Any) -> list[Journal]:
         return [
             post_journal(kind=s.kind, postings=list(s.postings), effective_date=s.effective_date,
                          actor=actor, memo=s.memo, source=s.source, source_id=s.source_id,
-                         idempotency_key=s.idempotency_key)
+                         idempotency_key=s.idempotency_key).pk
             for s in specs
         ]  # fmt: skip
-    result: list[Journal] = [existing.get(spec.idempotency_key or "") for spec in specs]  # type: ignore[misc]
-    for n, journal in zip(new, written, strict=True):
-        result[n] = journal
+    result = [
+        existing[spec.idempotency_key].pk if (spec.idempotency_key or "") in existing else 0
+        for spec in specs
+    ]
+    for n, pk in zip(new, written, strict=True):
+        result[n] = pk
     return result

@@ -27,6 +27,7 @@ from medoffice.claims.services import (
     claim_line_adjudications_record,
     claims_transition_many,
 )
+from medoffice.core.fastinsert import insert_objects, insert_rows
 from medoffice.interop.x12.remit835 import ClaimPayment, ServicePayment
 from medoffice.remittance import posting
 from medoffice.remittance.models import (
@@ -35,6 +36,7 @@ from medoffice.remittance.models import (
     RemittanceAdjustment,
     RemittanceClaim,
     RemittanceLine,
+    WorkStatus,
 )
 from medoffice.remittance.suggest import action_for_reason, denial_reason
 
@@ -165,20 +167,19 @@ def build_rows(items: list[Item]) -> None:
 
 def record(items: list[Item]) -> None:
     """Save the remittance claims, their lines and adjustments."""
-    RemittanceClaim.objects.bulk_create([item.rc for item in items])
+    insert_objects([item.rc for item in items])
     for item in items:
         for row in item.rows:
             row.remittance_claim = item.rc  # now with its id
-    RemittanceLine.objects.bulk_create([row for item in items for row in item.rows])
-    RemittanceAdjustment.objects.bulk_create(
-        [RemittanceAdjustment(remittance_claim=item.rc, group=a.group, reason=a.reason,
-                              amount=a.amount)
+    insert_objects([row for item in items for row in item.rows])
+    insert_rows(
+        RemittanceAdjustment, ["remittance_claim_id", "line_id", "group", "reason", "amount"],
+        [(item.rc.pk, None, a.group, a.reason, a.amount)
          for item in items for a in item.payment.adjustments]
-        + [RemittanceAdjustment(remittance_claim=item.rc, line=row, group=a.group,
-                                reason=a.reason, amount=a.amount)
+        + [(item.rc.pk, row.pk, a.group, a.reason, a.amount)
            for item in items
            for row, service in zip(item.rows, item.payment.services, strict=True)
-           for a in service.adjustments]
+           for a in service.adjustments],
     )  # fmt: skip
 
 
@@ -290,17 +291,18 @@ def write_matched(items: list[Item], *, actor: Any, day: date, reference: str, t
         ):  # fmt: skip
             specs.append(spec)
             owners.append(item)
-    for item, journal in zip(owners, post_journals(specs, actor), strict=True):
-        item.outcome.journal_ids.append(journal.pk)
+    for item, journal_id in zip(owners, post_journals(specs, actor), strict=True):
+        item.outcome.journal_ids.append(journal_id)
     _adjudicate(items, actor, day, reference)
     _move_statuses(items, actor)
     due = timezone.localdate() + timedelta(days=14)
-    DenialWork.objects.bulk_create(
-        DenialWork(line=row, due_date=due,
-                   action=action_for_reason(denial_reason(service.adjustments)))
-        for item in items
-        for row, service in zip(item.rows, item.payment.services, strict=True)
-        if row.denial
+    insert_rows(
+        DenialWork, ["line_id", "action", "owner_id", "due_date", "status", "note"],
+        [(row.pk, action_for_reason(denial_reason(service.adjustments)), None, due,
+          WorkStatus.OPEN, "")
+         for item in items
+         for row, service in zip(item.rows, item.payment.services, strict=True)
+         if row.denial],
     )  # fmt: skip
     status = ItemStatus.POSTED if money_from == Account.CASH else ItemStatus.RESOLVED
     for item in items:
@@ -366,6 +368,6 @@ def post_segment(segment: list[tuple[int, ClaimPayment]], *, remittance: Any, pa
     journals = iter(post_journals([spec for spec in specs if spec is not None], actor))
     for item, spec in zip(unmatched, specs, strict=True):
         item.rc.unmatched_reason = item.unmatched[:300]
-        item.rc.journal_ids = [next(journals).pk] if spec is not None else []
+        item.rc.journal_ids = [next(journals)] if spec is not None else []
     update_rows(RemittanceClaim, ["unmatched_reason", "journal_ids"], [i.rc for i in unmatched])
     return items

@@ -203,7 +203,7 @@ def _post_remittance(remittance: Remittance, item: ParsedRemittance, payer: Paye
         actor,
     )  # fmt: skip
     for plb, journal in zip(plbs, journals, strict=True):
-        result.notes.append(f"Provider adjustment {plb.reason} {plb.amount} (journal {journal.pk})")
+        result.notes.append(f"Provider adjustment {plb.reason} {plb.amount} (journal {journal})")
 
 
 def _post_claim(rc: RemittanceClaim, payment: ClaimPayment, rows: list[RemittanceLine],

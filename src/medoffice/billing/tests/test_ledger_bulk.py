@@ -43,9 +43,11 @@ def test_many_journals_post_in_order_with_one_audit_entry_per_patient(staff, pat
         _payment(other.pk, "5.50"),
         _payment(patient.pk, "2.00"),
     ]
-    journals = post_journals(specs, staff("biller"))
+    ids = post_journals(specs, staff("biller"))
+    journals = [Journal.objects.get(pk=pk) for pk in ids]
     assert [j.memo for j in journals] == ["pay 10.00", "pay 5.50", "pay 2.00"]
-    assert all(j.pk and j.actor == staff("biller") and j.source == "test" for j in journals)
+    assert all(j.actor == staff("biller") and j.source == "test" for j in journals)
+    assert all(j.effective_date == TODAY and j.kind == "payment" for j in journals)
     assert [p.amount for p in PostingRow.objects.filter(journal=journals[1]).order_by("pk")] == [
         D("5.50"), D("-5.50"),
     ]  # fmt: skip
@@ -92,10 +94,10 @@ def test_idempotency_keys_post_once(staff, patient):
     journals = post_journals(
         [_payment(patient.pk, key="k-1"), _payment(patient.pk, "3.00", key="k-2")], staff("biller")
     )
-    assert journals[0].pk == first.pk and journals[1].pk != first.pk
+    assert journals[0] == first.pk and journals[1] != first.pk
     assert Journal.objects.count() == 2
     again = post_journals([_payment(patient.pk, "3.00", key="k-2")], staff("biller"))
-    assert again[0].pk == journals[1].pk and Journal.objects.count() == 2
+    assert again[0] == journals[1] and Journal.objects.count() == 2
     with pytest.raises(LedgerError, match="another kind"):
         post_journals([_payment(patient.pk, key="k-1", kind="refund")], staff("biller"))
     with pytest.raises(LedgerError, match="same idempotency key"):

@@ -17,6 +17,7 @@ from medoffice.claims.models import AdjustmentGroup, ClaimLine, ClaimLineAdjudic
 from medoffice.claims.services.common import audit, check_claims_edit
 from medoffice.coding.models import AdjustmentReason, RemarkCode
 from medoffice.core import registry
+from medoffice.core.fastinsert import insert_objects
 
 CENT = Decimal("0.01")
 
@@ -202,7 +203,7 @@ def claim_line_adjudications_record(
             new.append((n, ClaimLineAdjudication(**f, recorded_at=now, recorded_by=actor)))
     try:
         with transaction.atomic():
-            ClaimLineAdjudication.objects.bulk_create([record for _, record in new])
+            insert_objects([record for _, record in new])
             _audit_batch([record for _, record in new], actor)
     except IntegrityError:  # recorded meanwhile by another writer: one by one, the first counts
         return [

@@ -14,6 +14,7 @@ from medoffice.audit.services import audit_record_many
 from medoffice.claims.models import TRANSITIONS, Claim, ClaimStatus, ClaimStatusChange
 from medoffice.claims.services.common import check_claims_edit
 from medoffice.core import registry
+from medoffice.core.fastinsert import insert_rows
 
 CHUNK = 500  # SQLite's limit on query parameters
 
@@ -113,12 +114,13 @@ def claims_transition_many(
         }
         if numbers:
             _set_payer_claim_numbers(numbers)
-        ClaimStatusChange.objects.bulk_create(
-            ClaimStatusChange(
-                claim_id=move.claim.pk, from_status=seen, to_status=move.to, at=now, actor=actor,
-                reason=(move.reason or reason or "").strip()[:300], detail=move.detail or {},
-            )
-            for move, seen in done
+        user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+        insert_rows(
+            ClaimStatusChange,
+            ["claim_id", "from_status", "to_status", "at", "actor_id", "reason", "detail"],
+            [(move.claim.pk, seen, move.to, now, user_id,
+              (move.reason or reason or "").strip()[:300], move.detail or {})
+             for move, seen in done],
         )  # fmt: skip
         refs = registry.patient_refs({move.claim.patient_id for move, _ in done})
         audit_record_many(
