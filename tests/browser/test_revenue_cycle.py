@@ -271,6 +271,7 @@ def test_revenue_cycle_from_signed_visit_to_statement(new_page, screenshot, tmp_
     expect(biller.locator("#claim-lines")).to_contain_text(f"paid ${PAID}")
     expect(biller.locator("#claim-lines")).to_contain_text(f"CO-45 ${CONTRACTUAL}")
     expect(biller.locator("#claim-lines")).to_contain_text(f"PR-2 ${COINSURANCE}")
+    expect(biller.locator("#build-secondary")).to_have_count(0)  # no other coverage to bill
     screenshot(biller, "revenue-claim-paid-desktop")
 
     # The patient's ledger: the coinsurance is the patient's to pay.

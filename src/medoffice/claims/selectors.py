@@ -37,6 +37,16 @@ def coverages_on(patient_id: int, day: date) -> list[Coverage]:
     )
 
 
+def next_coverage(claim: Any) -> Coverage | None:
+    """The coverage a claim to the next payer would bill: active on the date of service and
+    after the claim's own (None: there is no one left to bill)."""
+    later = [
+        c for c in coverages_on(claim.patient_id, claim.service_date_from)
+        if c.priority > claim.responsibility and c.pk != claim.coverage_id
+    ]  # fmt: skip
+    return later[0] if later else None
+
+
 def _own(actor: Any) -> bool:
     return own_only(actor, B)
 

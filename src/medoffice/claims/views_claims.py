@@ -106,7 +106,8 @@ def claim_detail(request: AuthedRequest, claim_id: int) -> HttpResponse:
         "may_scrub": may_move and claim.status in SCRUBBABLE,
         "may_build_secondary": may_move
         and claim.status in ADJUDICATED
-        and claim.responsibility < Responsibility.TERTIARY,
+        and claim.responsibility < Responsibility.TERTIARY
+        and selectors.next_coverage(claim) is not None,
         "next_claims": list(claim.next_payer_claims.all()),
         "corrections": list(claim.corrections.all()),
         # The ledger is the practice's, not a clinician's own record (billing "own only").

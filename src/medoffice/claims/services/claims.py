@@ -275,7 +275,7 @@ def claims_build_for_encounter(*, encounter: Encounter, actor: Any) -> BuildResu
 def claim_build_secondary(*, claim: Claim, actor: Any) -> Claim:
     """After the payer adjudicated `claim`, bill the next coverage active on the date of
     service, carrying each line's adjudication (COB)."""
-    from medoffice.claims.selectors import coverages_on
+    from medoffice.claims.selectors import next_coverage
 
     check_claims_edit(actor, claim.patient_id, claim.pk)
     claim = Claim.objects.select_related("encounter").get(pk=claim.pk)
@@ -285,13 +285,9 @@ def claim_build_secondary(*, claim: Claim, actor: Any) -> Claim:
         )
     if claim.responsibility >= Responsibility.TERTIARY:
         raise ValidationError("There is no payer after the tertiary.")
-    nxt = [
-        c for c in coverages_on(claim.patient_id, claim.service_date_from)
-        if c.priority > claim.responsibility and c.pk != claim.coverage_id
-    ]  # fmt: skip
-    if not nxt:
+    coverage = next_coverage(claim)
+    if coverage is None:
         raise ValidationError("The patient has no further coverage active on the date of service.")
-    coverage = nxt[0]
     lines = list(claim.lines.select_related("charge_line__procedure_code").order_by("line_number"))
     missing = [
         ln.line_number

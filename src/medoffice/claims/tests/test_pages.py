@@ -236,3 +236,14 @@ def test_status_history_shows_the_detail_in_words(office, billed, as_role):
     page = client.get(f"/claims/{claim.pk}/").content.decode()
     assert "<small>carc CO-45, PR-2; isa13 7</small>" in page
     assert "['CO-45'" not in page and "rarc" not in page
+
+
+def test_bill_the_next_payer_only_when_there_is_one(office, billed, patient, as_role):
+    biller, client = as_role("biller")
+    claim = billed["claim"]
+    for step in ("scrubbed", "ready", "submitted", "accepted", "paid"):
+        claim = claim_transition(claim=claim, to=step, actor=biller)
+    # Only the primary coverage: nobody left to bill, so no button that can only fail.
+    assert b'id="build-secondary"' not in client.get(f"/claims/{claim.pk}/").content
+    add_coverage(patient, office["secondary_payer"], priority=2, member="S1")
+    assert b'id="build-secondary"' in client.get(f"/claims/{claim.pk}/").content
