@@ -128,7 +128,10 @@ def _grouped(dimension: str) -> dict[tuple[int, str], Decimal]:
         .annotate(total=Sum("amount"))
         .order_by()
     )
-    return {(key, account): total for key, account, total in rows if total != 0}
+    # SQLite adds decimals as floats (-2.3e-13 for a zero balance): back to cents.
+    cent = Decimal("0.01")
+    totals = ((key, account, total.quantize(cent)) for key, account, total in rows)
+    return {(key, account): total for key, account, total in totals if total != 0}
 
 
 def ledger_reconcile() -> ReconcileResult:
