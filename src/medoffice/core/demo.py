@@ -4,9 +4,11 @@ benchmarks. Each app contributes steps in its own `demo.py` (a `STEPS` list); th
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from django.utils.module_loading import autodiscover_modules
@@ -82,6 +84,21 @@ class DemoStep:
     name: str
     order: int
     run: Callable[[DemoContext], str]  # returns a one-line summary
+
+
+@contextlib.contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Run the real services as if at `moment` (aware): the demo's history is written by them
+    on the day the work happened, so journals, status changes and audit entries carry that
+    day. Django's `timezone.now` (which `localdate` and auto_now read) answers `moment`."""
+    from django.utils import timezone as tz
+
+    real = tz.now
+    tz.now = lambda: moment  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        tz.now = real  # type: ignore[assignment]
 
 
 def steps() -> list[DemoStep]:

@@ -24,6 +24,7 @@ def _load_starter_tables() -> None:
 
 def _fingerprint() -> dict[str, object]:
     from medoffice.chart.models import EncounterDiagnosis, EncounterProcedure
+    from medoffice.claims.models import Claim
     from medoffice.patients.models import Patient
 
     return {
@@ -31,6 +32,9 @@ def _fingerprint() -> dict[str, object]:
         "patients": sorted(Patient.objects.values_list("family_name", "given_name", "birth_date")),
         "diagnoses": sorted(EncounterDiagnosis.objects.values_list("code", flat=True)),
         "procedures": sorted(EncounterProcedure.objects.values_list("code__code", flat=True)),
+        "claims": sorted(
+            Claim.objects.values_list("patient__mrn", "service_date_from", "total_billed", "status")
+        ),
     }
 
 
