@@ -52,6 +52,49 @@ def test_batch_append_and_patients_shown(db):
     assert AuditEvent.objects.count() == 5
 
 
+def test_a_large_batch_is_built_as_single_entries_are(db):
+    from medoffice.testing.personas import persona
+
+    user = persona("biller")
+    entries = [
+        {
+            "action": "update",
+            "actor": user,
+            "object_type": "claim",
+            "object_id": i,
+            "patient_id": 40 + i % 3,
+            "patient_ref": f"MRN{i % 3}",
+            "resolve_ref": False,
+            "details": {"from": "accepted", "to": "paid", "n": i},
+            "reason": "ERA",
+        }
+        for i in range(25)
+    ] + [{"action": "view", "object_type": "thing", "outcome": "failure", "emergency": True}]
+    events = audit_record_many(entries)
+    one = audit_record(**{k: v for k, v in entries[3].items() if k != "resolve_ref"})
+    assert [e.seq for e in events] == list(range(1, 27)) and one.seq == 27
+    stored = AuditEvent.objects.get(seq=4)
+    for name in (
+        "action",
+        "actor_id",
+        "actor_username",
+        "object_type",
+        "object_id",
+        "patient_id",
+        "patient_ref",
+        "reason",
+        "details",
+        "source",
+        "emergency",
+    ):
+        assert getattr(stored, name) == getattr(one, name), name
+    last = AuditEvent.objects.get(seq=26)
+    assert (last.outcome, last.emergency, last.actor_id) == ("failure", True, None)
+    with pytest.raises(TypeError, match="unexpected"):
+        audit_record_many([{"action": "view", "colour": "red"}] * 25)
+    assert chain.verify().ok and AuditEvent.objects.count() == 27
+
+
 def test_hash_survives_the_database_round_trip(db):
     audit_record(
         action="update",

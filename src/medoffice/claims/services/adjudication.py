@@ -174,7 +174,7 @@ def claim_line_adjudications_record(
     `claim_line_adjudication_record` validates it, with the code tables looked up once and one
     bulk insert. Returns, in the order of `items`, each line's record (the earlier one when the
     same line, payer and source reference was recorded before) or the ValidationError that
-    refused it. One audit entry per claim lists its records.
+    refused it. One audit entry per patient lists the claims and records.
 
     Raises AccessDenied when the actor may not record a patient's claims (nothing is written).
     """
@@ -243,19 +243,19 @@ def _earlier_records(fields: list[dict[str, Any]]) -> dict[tuple[int, int, str],
 
 
 def _audit_batch(records: list[ClaimLineAdjudication], actor: Any) -> None:
-    by_claim: dict[int, list[ClaimLineAdjudication]] = {}
+    """One entry per patient, listing the claims and records made for them."""
+    by_patient: dict[int, list[ClaimLineAdjudication]] = {}
     for record in records:
-        by_claim.setdefault(record.claim_line.claim_id, []).append(record)
-    patients = {cid: rs[0].claim_line.claim.patient_id for cid, rs in by_claim.items()}
-    refs = registry.patient_refs(set(patients.values()))
+        by_patient.setdefault(record.claim_line.claim.patient_id, []).append(record)
+    refs = registry.patient_refs(set(by_patient))
     audit_record_many(
         {
             "action": "create", "actor": actor, "object_type": "claim_adjudication",
-            "object_id": rs[0].pk, "patient_id": patients[cid],
-            "patient_ref": refs.get(patients[cid], ""), "resolve_ref": False,
-            "details": {"claim": cid, "records": [r.pk for r in rs],
-                        "lines": [r.claim_line.line_number for r in rs],
+            "object_id": rs[0].pk, "patient_id": patient_id,
+            "patient_ref": refs.get(patient_id, ""), "resolve_ref": False,
+            "details": {"claims": sorted({r.claim_line.claim_id for r in rs}),
+                        "records": [r.pk for r in rs],
                         "paid": str(sum((r.paid_amount for r in rs), Decimal("0.00")))},
         }
-        for cid, rs in by_claim.items()
+        for patient_id, rs in by_patient.items()
     )  # fmt: skip
