@@ -334,6 +334,13 @@ def claim_transition(
             {"to": f"A {ClaimStatus(seen).label.lower()} claim cannot become "
                    f"{ClaimStatus(to).label.lower()}" + (f" (only {allowed})." if allowed else ".")}
         )  # fmt: skip
+    if to == ClaimStatus.READY and claim.findings.filter(severity="error").exists():
+        # Ready means the scrubber found nothing to fix: a hand move must not skip it (a rule
+        # that does not apply is switched off for the payer instead).
+        raise ValidationError(
+            {"to": "The last scrub found errors: fix them and scrub again, or switch the rule "
+                   "off in the payer's scrubbing settings."}
+        )  # fmt: skip
     reason = (reason or "").strip()[:300]
     if to in (ClaimStatus.REJECTED, ClaimStatus.DENIED, ClaimStatus.CLOSED) and not reason:
         raise ValidationError({"reason": "Say why (the payer's reason, or yours)."})

@@ -353,3 +353,18 @@ def test_clean_claim_rate(payable, biller):
     )
     assert by_provider.scrubbed == 4
     assert Claim.objects.get(pk=never.pk).first_scrub_clean is None
+
+
+def test_a_claim_with_errors_cannot_be_moved_to_ready_by_hand(payable, patient, biller):
+    location = payable["location"]
+    location.postal_code = ""
+    location.save()
+    claim = bill(payable, patient, biller)
+    claims_scrub(claims=[claim], actor=biller)
+    claim.refresh_from_db()
+    moves_before = ClaimStatusChange.objects.filter(claim=claim).count()
+    with pytest.raises(ValidationError, match="last scrub found errors"):
+        claim_transition(claim=claim, to=ClaimStatus.READY, actor=biller, reason="Looks fine")
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.SCRUBBED
+    assert ClaimStatusChange.objects.filter(claim=claim).count() == moves_before
