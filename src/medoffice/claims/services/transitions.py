@@ -51,6 +51,19 @@ def _refusal(move: StatusMove, reason: str) -> str | None:
     return None
 
 
+def _with_scrub_errors(claim_ids: list[int]) -> set[int]:
+    """Claims whose last scrub found errors: a hand move to ready must not skip the scrubber."""
+    findings = Claim._meta.get_field("findings").related_model
+    found: set[int] = set()
+    for start in range(0, len(claim_ids), CHUNK):
+        found.update(
+            findings.objects.filter(
+                claim_id__in=claim_ids[start : start + CHUNK], severity="error"
+            ).values_list("claim_id", flat=True)
+        )
+    return found
+
+
 def _set_payer_claim_numbers(numbers: dict[int, str]) -> None:
     table = connection.ops.quote_name(Claim._meta.db_table)
     sql = f"UPDATE {table} SET payer_claim_number = %s WHERE id = %s"  # noqa: S608 (our names)
@@ -76,9 +89,15 @@ def claims_transition_many(
         check_claims_edit(actor, patient_id, "")
     result = TransitionsResult()
     groups: dict[tuple[str, str], list[StatusMove]] = {}
+    scrub_errors = _with_scrub_errors([m.claim.pk for m in moves if m.to == ClaimStatus.READY])
     for move in moves:
         why = (move.reason or reason or "").strip()[:300]
         refused = _refusal(move, why)
+        if not refused and move.to == ClaimStatus.READY and move.claim.pk in scrub_errors:
+            refused = (
+                "The last scrub found errors: fix them and scrub again, or switch the rule off "
+                "in the payer's scrubbing settings."
+            )
         if refused:
             result.refused[move.claim.pk] = refused
             continue

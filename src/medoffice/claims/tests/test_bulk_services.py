@@ -74,6 +74,22 @@ def test_mapping_form_and_the_rules_of_a_single_move(claims, biller):
     assert Claim.objects.get(pk=one.pk).status == ClaimStatus.CLOSED
 
 
+def test_a_claim_whose_scrub_found_errors_is_not_moved_to_ready(claims, biller):
+    from django.utils import timezone
+
+    from medoffice.claims.models import ClaimFinding
+
+    held, clean, _ = claims
+    claims_transition_many({held: "scrubbed", clean: "scrubbed"}, actor=biller)
+    ClaimFinding.objects.create(
+        claim=held, rule_id="REQ001", severity="error", message="No ZIP", created_at=timezone.now()
+    )
+    held, clean = Claim.objects.get(pk=held.pk), Claim.objects.get(pk=clean.pk)
+    result = claims_transition_many({held: "ready", clean: "ready"}, actor=biller)
+    assert result.moved == [clean.pk] and "last scrub found errors" in result.refused[held.pk]
+    assert Claim.objects.get(pk=held.pk).status == ClaimStatus.SCRUBBED
+
+
 @pytest.mark.parametrize("role", ["clinician", "frontdesk"])
 def test_only_billers_move_claims_in_bulk(claims, role, office):
     with pytest.raises(PermissionDenied):
