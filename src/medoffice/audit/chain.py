@@ -20,6 +20,7 @@ from medoffice.audit.hashing import (
     normalize_ip,
 )
 from medoffice.audit.models import GENESIS_HASH, AuditAction, AuditChainHead, AuditEvent
+from medoffice.core.fastinsert import insert_rows
 
 __all__ = ["HASHED_FIELDS", "append", "entry_digest", "normalize_details", "normalize_ip", "verify"]
 
@@ -28,48 +29,32 @@ def _fields_of(event: AuditEvent) -> dict[str, Any]:
     return {name: getattr(event, name) for name in HASHED_FIELDS}
 
 
-def _bump_head(count: int) -> tuple[int, str] | None:
+def _bump_head(count: int, *, relaxed: bool = False) -> tuple[int, str] | None:
     """Advance the head by `count` and read it back in one statement (UPDATE ... RETURNING,
-    PostgreSQL and SQLite 3.35+). Taking the row lock here is what serializes appends."""
+    PostgreSQL and SQLite 3.35+). Taking the row lock here is what serializes appends.
+
+    relaxed (PostgreSQL): the same statement turns synchronous_commit off for this transaction
+    (set_config(..., is_local => true) is SET LOCAL as a function), saving a round trip."""
     table = connection.ops.quote_name(AuditChainHead._meta.db_table)  # our own table name
-    sql = f"UPDATE {table} SET seq = seq + %s WHERE id = 1 RETURNING seq, hash"  # noqa: S608
+    extra = ", set_config('synchronous_commit', 'off', true)" if relaxed else ""
+    sql = f"UPDATE {table} SET seq = seq + %s WHERE id = 1 RETURNING seq, hash{extra}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [count])
-        return cursor.fetchone()
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
 
 
-# Columns whose Python values need the database's own conversion (datetime text on SQLite,
-# JSON, inet); the others are plain strings, integers and booleans.
-_CONVERTED = frozenset({"occurred_at", "details", "ip"})
+_INSERTED = [f.attname for f in AuditEvent._meta.concrete_fields if not f.primary_key]
 
 
 def _insert(events: list[AuditEvent]) -> None:
-    """One INSERT executed for all rows. bulk_create would prepare every value through the
-    field machinery, which was most of the cost of logging a 600-patient calendar day."""
-    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 (our own names)
-    rows = [
-        [
-            f.get_db_prep_save(getattr(event, f.attname), connection)
-            if f.name in _CONVERTED
-            else getattr(event, f.attname)
-            for f in fields
-        ]
-        for event in events
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    """Multi-row INSERT ... RETURNING id (core.fastinsert): no per-object bulk_create
+    machinery, and the ids come back with the insert, so one entry costs one statement."""
+    rows = [[getattr(event, name) for name in _INSERTED] for event in events]
+    ids = insert_rows(AuditEvent, _INSERTED, rows, returning=True)
     # Callers get saved instances, with their ids, as bulk_create would give them.
-    ids = dict(
-        AuditEvent.objects.filter(seq__gte=events[0].seq, seq__lte=events[-1].seq).values_list(
-            "seq", "id"
-        )
-    )
-    for event in events:
-        event.pk = ids[event.seq]
+    for event, pk in zip(events, ids, strict=True):
+        event.pk = pk
         event._state.adding = False
         event._state.db = connection.alias
 
@@ -103,17 +88,14 @@ def append(events: list[AuditEvent]) -> list[AuditEvent]:
     # No savepoint inside a caller's transaction: if the audit write fails, the action it
     # records must not commit either.
     with transaction.atomic(savepoint=False):
-        if relaxed:
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        head = _bump_head(count)
+        head = _bump_head(count, relaxed=relaxed)
         if head is None:  # an empty table (a flushed test database): start the chain
             try:
                 with transaction.atomic():
                     AuditChainHead.objects.create(pk=1)
             except IntegrityError:
                 pass  # another writer created it first
-            head = _bump_head(count)
+            head = _bump_head(count, relaxed=relaxed)
         assert head is not None
         head_seq, head_hash = head
         seq, prev = head_seq - count, head_hash
