@@ -20,7 +20,7 @@ from medoffice.audit.hashing import (
     normalize_ip,
 )
 from medoffice.audit.models import GENESIS_HASH, AuditAction, AuditChainHead, AuditEvent
-from medoffice.core.fastinsert import insert_rows
+from medoffice.core.fastinsert import insert_rows, prepare_rows
 
 __all__ = ["HASHED_FIELDS", "append", "entry_digest", "normalize_details", "normalize_ip", "verify"]
 
@@ -45,6 +45,33 @@ def _bump_head(count: int, *, relaxed: bool = False) -> tuple[int, str] | None:
 
 
 _INSERTED = [f.attname for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+
+
+# PostgreSQL: up to this many entries go in with the head's new hash in one statement.
+_ONE_STATEMENT_ROWS = 500
+
+
+def _insert_with_head_hash(events: list[AuditEvent], head_hash: str) -> None:
+    """PostgreSQL: insert the entries and store the chain head's new hash in one statement (a
+    data-modifying WITH), one round trip less per append than _insert + UPDATE."""
+    rows = [[getattr(event, name) for name in _INSERTED] for event in events]
+    columns, prepared = prepare_rows(AuditEvent, _INSERTED, rows)
+    quote = connection.ops.quote_name
+    mark = "(" + ", ".join(["%s"] * len(_INSERTED)) + ")"
+    sql = (
+        f"WITH ins AS (INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) "  # noqa: S608
+        f"VALUES {', '.join([mark] * len(rows))} RETURNING id) "
+        f"UPDATE {quote(AuditChainHead._meta.db_table)} SET hash = %s WHERE id = 1 "
+        "RETURNING (SELECT array_agg(id ORDER BY id) FROM ins)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in prepared for value in row] + [head_hash])
+        ids = cursor.fetchone()[0]
+    # Ids come from one sequence in insert order within the statement.
+    for event, pk in zip(events, ids, strict=True):
+        event.pk = pk
+        event._state.adding = False
+        event._state.db = connection.alias
 
 
 def _insert(events: list[AuditEvent]) -> None:
@@ -78,8 +105,9 @@ def append(events: list[AuditEvent]) -> list[AuditEvent]:
 
     Bumping the head row first takes its row lock (PostgreSQL) or the write lock
     (SQLite, IMMEDIATE transactions), so concurrent appends queue up instead of forking
-    the chain. The lock lasts until the caller's transaction commits. Three statements per
-    call: bump and read the head, insert the entries, store the new head hash.
+    the chain. The lock lasts until the caller's transaction commits. Statements per call:
+    bump and read the head, then insert the entries and store the new head hash (one
+    statement on PostgreSQL, two on SQLite, which has no INSERT inside WITH).
     """
     count = len(events)
     if not count:
@@ -105,8 +133,11 @@ def append(events: list[AuditEvent]) -> list[AuditEvent]:
             event.prev_hash = prev
             event.hash = entry_digest(_fields_of(event))
             prev = event.hash
-        _insert(events)
-        AuditChainHead.objects.filter(pk=1).update(hash=prev)
+        if connection.vendor == "postgresql" and count <= _ONE_STATEMENT_ROWS:
+            _insert_with_head_hash(events, prev)
+        else:
+            _insert(events)
+            AuditChainHead.objects.filter(pk=1).update(hash=prev)
     return events
 
 

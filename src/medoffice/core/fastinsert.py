@@ -44,6 +44,24 @@ def _converter(field: models.Field) -> Any:
     return lambda value: prep(value, connection)
 
 
+def prepare_rows(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> tuple[str, list[list[Any]]]:
+    """The quoted column list and the rows' values converted for the database, for callers
+    that write their own INSERT statement around them."""
+    concrete = [model._meta.get_field(name) for name in fields]
+    converters = [_converter(field) for field in concrete]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in concrete)
+    prepared = [
+        [
+            value if convert is None else convert(value)
+            for convert, value in zip(converters, row, strict=True)
+        ]
+        for row in rows
+    ]
+    return columns, prepared
+
+
 def insert_rows(
     model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]], *,
     returning: bool = False,
@@ -53,18 +71,9 @@ def insert_rows(
     if not rows:
         return []
     meta = model._meta
-    concrete = [meta.get_field(name) for name in fields]
-    converters = [_converter(field) for field in concrete]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in concrete)
     table = quote(meta.db_table)
-    prepared = [
-        [
-            value if convert is None else convert(value)
-            for convert, value in zip(converters, row, strict=True)
-        ]
-        for row in rows
-    ]
+    columns, prepared = prepare_rows(model, fields, rows)
     marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
     ids: list[int] = []
     with connection.cursor() as cursor:
