@@ -28,7 +28,8 @@ _HASHABLE = (models.DateField, models.DecimalField)  # DateTimeField is a DateFi
 def _converter(field: models.Field) -> Any:
     if isinstance(field, _PLAIN) and not isinstance(field, models.JSONField):
         return None
-    prep, memo = field.get_db_prep_save, {}
+    prep = field.get_db_prep_save
+    memo: dict[Any, Any] = {}
     if isinstance(field, _HASHABLE):
 
         def convert(value: Any) -> Any:
@@ -44,14 +45,27 @@ def _converter(field: models.Field) -> Any:
     return lambda value: prep(value, connection)
 
 
+def _concrete_field(model: type[models.Model], name: str) -> models.Field:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.concrete:
+        raise ValueError(f"{model.__name__}.{name} is not a column.")
+    return field
+
+
+def _column(field: models.Field | None) -> str:
+    if field is None or not field.column:
+        raise ValueError(f"{field} has no column.")
+    return field.column
+
+
 def prepare_rows(
     model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> tuple[str, list[list[Any]]]:
     """The quoted column list and the rows' values converted for the database, for callers
     that write their own INSERT statement around them."""
-    concrete = [model._meta.get_field(name) for name in fields]
+    concrete = [_concrete_field(model, name) for name in fields]
     converters = [_converter(field) for field in concrete]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in concrete)
+    columns = ", ".join(connection.ops.quote_name(_column(field)) for field in concrete)
     prepared = [
         [
             value if convert is None else convert(value)
@@ -84,7 +98,7 @@ def insert_rows(
         if not connection.features.can_return_rows_from_bulk_insert:
             raise RuntimeError("This database does not return ids from a multi-row insert.")
         per = max(1, min(500, (999 if connection.vendor == "sqlite" else 30000) // len(fields)))
-        pk = quote(meta.pk.column)
+        pk = quote(_column(meta.pk))
         for start in range(0, len(prepared), per):
             chunk = prepared[start : start + per]
             sql = (
