@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import connection, transaction
 
 from medoffice.core import demo
 
@@ -60,6 +60,12 @@ class Command(BaseCommand):
             step_started = time.monotonic()
             with transaction.atomic():
                 summary = step.run(ctx)
+            if connection.vendor == "postgresql":
+                # Bulk loads leave the planner without statistics until autovacuum comes by
+                # (never, inside a test's transaction): later steps' queries then picked
+                # nested loops over thousands of rows. ANALYZE sees this transaction's rows.
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
             self.stdout.write(f"  {step.name}: {summary} ({time.monotonic() - step_started:.1f} s)")
         audit_record(
             action=AuditAction.ADMIN_CHANGE,
