@@ -44,10 +44,13 @@ CHUNK = 2000
 
 
 def _coverage_on(coverages: list[Coverage], day: Any) -> Coverage | None:
-    """claims.selectors.coverages_on()'s first, from rows already read (same order)."""
+    """claims.selectors.coverages_on()'s first, from rows already read (same order), when it
+    is a primary coverage. A visit whose first active coverage is a secondary one (the primary
+    ended) is billed to the patient here: as a secondary claim without a prior payer's answer
+    the 837P writer refuses it (the large demo stopped on one)."""
     for c in coverages:
         if c.effective_date <= day and (c.end_date is None or c.end_date >= day):
-            return c
+            return c if c.priority == 1 else None
     return None
 
 
