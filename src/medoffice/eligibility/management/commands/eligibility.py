@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from medoffice.core import context
+from medoffice.core.commands import acting_user
 
 
 class Command(BaseCommand):
@@ -120,11 +121,4 @@ class Command(BaseCommand):
 
 
 def _actor(username: str) -> Any:
-    from medoffice.accounts.models import User
-
-    if not username:
-        raise CommandError("Name the user acting: --as-user NAME.")
-    user = User.objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise CommandError(f"No active user {username!r}.")
-    return user
+    return acting_user(username)

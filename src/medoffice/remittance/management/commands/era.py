@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from medoffice.core import context
 from medoffice.core.access import AccessDenied
+from medoffice.core.commands import acting_user
 from medoffice.remittance.models import FileStatus
 from medoffice.remittance.services import era_import
 
@@ -27,11 +28,7 @@ class Command(BaseCommand):
         imp.add_argument("files", nargs="+", type=Path)
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from medoffice.accounts.models import User
-
-        actor = User.objects.filter(username=opts["as_user"], is_active=True).first()
-        if actor is None:
-            raise CommandError(f"No active user {opts['as_user']!r}.")
+        actor = acting_user(opts["as_user"], what="biller")
         failed = 0
         bar = tqdm(opts["files"], unit="file", desc="ERA files", disable=opts["quiet"])
         for path in bar:

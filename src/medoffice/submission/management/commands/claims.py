@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from medoffice.core import context
+from medoffice.core.commands import acting_user
 
 
 class Command(BaseCommand):
@@ -101,11 +102,4 @@ def _counts(changes: dict[str, str]) -> str:
 
 
 def _actor(username: str) -> Any:
-    from medoffice.accounts.models import User
-
-    if not username:
-        raise CommandError("Name the billing user acting: --as-user NAME.")
-    user = User.objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise CommandError(f"No active user {username!r}.")
-    return user
+    return acting_user(username, what="billing user")
