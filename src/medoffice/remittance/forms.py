@@ -44,3 +44,27 @@ class DenialWorkForm(forms.Form):
             .distinct()
             .order_by("last_name", "first_name")
         )
+
+
+class AppealForm(forms.Form):
+    template = forms.ChoiceField(label="Letter", choices=[])
+    paragraph = forms.CharField(
+        label="Your paragraph", required=False, max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="In your own words: what the payer should know about this claim.",
+    )  # fmt: skip
+    enclosures = forms.CharField(
+        label="Enclosures (one a line)", required=False, max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )  # fmt: skip
+    mark_appealed = forms.BooleanField(label="Mark the claim appealed", required=False)
+
+    def __init__(self, *args, **kwargs):
+        from medoffice.remittance.appeals import CHOICES
+
+        super().__init__(*args, **kwargs)
+        self.fields["template"].choices = CHOICES
+
+    def enclosure_list(self) -> list[str]:
+        text = self.cleaned_data.get("enclosures") or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]

@@ -205,3 +205,47 @@ class DenialWork(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.due_date}"
+
+
+class AppealLetter(models.Model):
+    """An appeal letter as it was generated: the facts it quoted (a snapshot, so a reprint reads
+    the same after the claim moves on), the template, the text as rendered with the biller's own
+    paragraph in it, and the enclosures. Letters are never edited: a new one is generated."""
+
+    work = models.ForeignKey(
+        DenialWork, on_delete=models.PROTECT, related_name="+",
+        help_text="The denial the letter was opened from",
+    )  # fmt: skip
+    covered = models.ManyToManyField(
+        DenialWork, related_name="appeal_letters",
+        help_text="Every denied line of the claim the letter appeals (same reason)",
+    )  # fmt: skip
+    claim = models.ForeignKey(
+        "claims.Claim", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    template = models.CharField(max_length=30)
+    reason = models.CharField(max_length=8, blank=True, help_text="The CARC appealed, e.g. CO-50")
+    letter_date = models.DateField()
+    subject = models.CharField(max_length=200)
+    facts = models.JSONField(help_text="Letterhead, payer, patient, claim, lines, reasons")
+    text = models.TextField(help_text="The body as rendered, the biller's paragraph included")
+    paragraph = models.TextField(blank=True, help_text="The biller's own paragraph")
+    enclosures = models.JSONField(default=list, blank=True)
+    claim_moved_from = models.CharField(
+        max_length=16, blank=True, help_text="The claim's status before it became appealed"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")  # fmt: skip
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Appeal letter {self.pk} ({self.reason or self.template})"
+
+    def paragraphs(self) -> list[str]:
+        return [p.strip() for p in self.text.split("\n\n") if p.strip()]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from medoffice.remittance import views
+from medoffice.remittance import views, views_appeals
 
 app_name = "remittance"
 
@@ -21,4 +21,11 @@ urlpatterns: list = [
     ),
     path("denials/", views.denials, name="denials"),
     path("denials/<int:work_id>/", views.denial_work_update, name="denial_work_update"),
+    path("denials/<int:work_id>/appeal/", views_appeals.appeal_new, name="appeal_new"),
+    path("appeals/<int:letter_id>/", views_appeals.appeal_letter, name="appeal_letter"),
+    path(
+        "appeals/<int:letter_id>/letter.pdf",
+        views_appeals.appeal_letter_pdf,
+        name="appeal_letter_pdf",
+    ),
 ]

@@ -12,7 +12,14 @@ EDITORS = AccessRule("role", roles=frozenset({RoleCode.BILLER}))
 URL_RULES = {
     **{
         f"remittance:{name}": VIEWERS
-        for name in ("file_list", "file_detail", "unmatched_list", "denials")
+        for name in (
+            "file_list",
+            "file_detail",
+            "unmatched_list",
+            "denials",
+            "appeal_letter",
+            "appeal_letter_pdf",
+        )
     },
     **{
         f"remittance:{name}": EDITORS
@@ -21,6 +28,7 @@ URL_RULES = {
             "unmatched_resolve",
             "unmatched_not_ours",
             "denial_work_update",
+            "appeal_new",
         )
     },
 }
