@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from medoffice.coding.models import AdjustmentReason, RemarkCode
 from medoffice.remittance.models import (
@@ -37,13 +37,17 @@ def file_claims(file: RemittanceFile) -> list[RemittanceClaim]:
     )
 
 
-def unmatched_claims() -> list[RemittanceClaim]:
-    return list(
+def unmatched_queue() -> QuerySet[RemittanceClaim]:
+    return (
         RemittanceClaim.objects.filter(status=ItemStatus.UNMATCHED)
         .select_related("remittance__file", "remittance__payer")
-        .prefetch_related("lines")
+        .prefetch_related("lines__adjustments", "adjustments")
         .order_by("remittance__payment_date", "pk")
     )
+
+
+def unmatched_claims() -> list[RemittanceClaim]:
+    return list(unmatched_queue())
 
 
 def descriptions(reasons: set[str], remarks: set[str]) -> dict[str, str]:
@@ -79,6 +83,51 @@ class DenialGroup:
 LETTERS = Prefetch(
     "appeal_letters", queryset=AppealLetter.objects.select_related("created_by").order_by("pk")
 )
+
+
+def _denied_for(reason: str) -> Exists:
+    """Lines whose denial reason (suggest.denial_reason: the largest adjustment that is not the
+    patient's, the first of equals) is `reason` ("50", or with its group "CO-50"), in SQL."""
+    group, _, code = reason.strip().upper().rpartition("-")
+    others = RemittanceAdjustment.objects.filter(line=OuterRef("line"), amount__gt=0).exclude(
+        group="PR"
+    )
+    larger = others.filter(
+        Q(amount__gt=OuterRef("amount")) | Q(amount=OuterRef("amount"), pk__lt=OuterRef("pk"))
+    )
+    main = (
+        RemittanceAdjustment.objects.filter(line=OuterRef("line"), reason=code, amount__gt=0)
+        .exclude(group="PR")
+        .filter(~Exists(larger))
+    )
+    return Exists(main.filter(group=group) if group else main)
+
+
+def denial_works(
+    *, status: str = "", payer_id: int | None = None, reason: str = "", action: str = ""
+) -> QuerySet[DenialWork]:
+    """The denials worklist as rows, due first; filters: work status, payer (the claim's or the
+    remittance's), denial reason (CARC), suggested action."""
+    rows = DenialWork.objects.all()
+    if status:
+        rows = rows.filter(status=status)
+    if action:
+        rows = rows.filter(action=action)
+    if payer_id is not None:
+        rows = rows.filter(
+            Q(line__remittance_claim__claim__payer_id=payer_id)
+            | Q(line__remittance_claim__remittance__payer_id=payer_id)
+        )
+    if reason.strip():
+        rows = rows.filter(_denied_for(reason))
+    return (
+        rows.select_related(
+            "owner", "line__remittance_claim__remittance__payer",
+            "line__remittance_claim__claim__payer",
+        )
+        .prefetch_related("line__adjustments", LETTERS)
+        .order_by("due_date", "pk")
+    )  # fmt: skip
 
 
 def denial_groups(*, status: str = WorkStatus.OPEN) -> list[DenialGroup]:

@@ -1,4 +1,4 @@
-"""Access rules of the ERA pages (see core/tests/test_access_matrix.py): the billing office
+"""Access rules of the ERA pages and API (see core/tests/test_access_matrix.py): the billing office
 (roles whose billing grant is not limited to their own records), from the matrix."""
 
 from medoffice.core.access import AccessRule
@@ -31,4 +31,11 @@ URL_RULES = {
             "appeal_new",
         )
     },
+}
+API_RULES = {
+    "GET /api/remittance/files": VIEWERS,
+    "POST /api/remittance/files": EDITORS,
+    "GET /api/remittance/files/{file_id}": VIEWERS,
+    "GET /api/remittance/unmatched": VIEWERS,
+    "GET /api/remittance/denials": VIEWERS,
 }
