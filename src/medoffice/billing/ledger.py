@@ -312,7 +312,9 @@ def _validate_many(specs: list[JournalSpec]) -> list[list[Decimal]]:
     return amounts
 
 
-def _write_many(specs: list[JournalSpec], amounts: list[list[Decimal]], actor: Any) -> list[int]:
+def _write_many(
+    specs: list[JournalSpec], amounts: list[list[Decimal]], actor: Any, audit: bool
+) -> list[int]:
     now = timezone.now()
     user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     ids = insert_rows(
@@ -334,6 +336,14 @@ def _write_many(specs: list[JournalSpec], amounts: list[list[Decimal]], actor: A
          for pk, spec, spec_amounts in zip(ids, specs, amounts, strict=True)
          for p, amount in zip(spec.postings, spec_amounts, strict=True)],
     )  # fmt: skip
+    if audit:
+        _audit_many(ids, specs, amounts, actor)
+    return ids
+
+
+def _audit_many(
+    ids: list[int], specs: list[JournalSpec], amounts: list[list[Decimal]], actor: Any
+) -> None:
     # One audit entry per patient, listing that patient's journals (a journal counts for the
     # first patient it posts to, as post_journal's entry does).
     by_patient: dict[int | None, list[tuple[int, JournalSpec, list[Decimal]]]] = {}
@@ -356,10 +366,9 @@ def _write_many(specs: list[JournalSpec], amounts: list[list[Decimal]], actor: A
         }
         for patient, items in by_patient.items()
     )  # fmt: skip
-    return ids
 
 
-def post_journals(journals: Sequence[JournalSpec], actor: Any) -> list[int]:
+def post_journals(journals: Sequence[JournalSpec], actor: Any, *, audit: bool = True) -> list[int]:
     """Post many balanced journals at once (an ERA's thousands), in the caller's transaction.
 
     Each journal is validated as `post_journal` validates it (the closed months are looked up
@@ -367,7 +376,8 @@ def post_journals(journals: Sequence[JournalSpec], actor: Any) -> list[int]:
     one audit entry per patient listing that patient's journals. All or nothing: one journal the
     ledger refuses raises LedgerError naming it, and nothing is written. Returns the journals'
     ids in the order of `journals`; a journal whose idempotency key was used before is not
-    posted again: the earlier journal's id takes its place.
+    posted again: the earlier journal's id takes its place. With `audit=False` the caller
+    writes the audit entries in the same transaction (an ERA: one per patient for all it did).
     """
     specs = list(journals)
     if not specs:
@@ -388,7 +398,7 @@ def post_journals(journals: Sequence[JournalSpec], actor: Any) -> list[int]:
     new = [n for n, spec in enumerate(specs) if (spec.idempotency_key or "") not in existing]
     try:
         with transaction.atomic():
-            written = _write_many([specs[n] for n in new], [amounts[n] for n in new], actor)
+            written = _write_many([specs[n] for n in new], [amounts[n] for n in new], actor, audit)
     except IntegrityError:
         # A key taken meanwhile by another writer: post one by one (the first one counts).
         return [

@@ -30,6 +30,19 @@ def _converter(field: models.Field) -> Any:
         return None
     prep = field.get_db_prep_save
     memo: dict[Any, Any] = {}
+    if isinstance(field, models.JSONField):
+
+        def convert_json(value: Any) -> Any:
+            # Most JSON columns of a batch hold an empty list or object (no modifiers, no
+            # remark codes): encode those once.
+            if isinstance(value, (list, dict)) and not value:
+                key = type(value)
+                if key not in memo:
+                    memo[key] = prep(value, connection)
+                return memo[key]
+            return prep(value, connection)
+
+        return convert_json
     if isinstance(field, _HASHABLE):
 
         def convert(value: Any) -> Any:
@@ -76,38 +89,145 @@ def prepare_rows(
     return columns, prepared
 
 
+def _array_types(model: type[models.Model], fields: Sequence[str]) -> list[str]:
+    """PostgreSQL array type per column, without length or precision (as Django's own UNNEST
+    bulk insert does: varchar[] rather than varchar(50)[], so nothing is truncated)."""
+    types = []
+    for name in fields:
+        field = _concrete_field(model, name)
+        db_type = field.db_type(connection)
+        if not db_type:
+            raise ValueError(f"{model.__name__}.{name} has no database type.")
+        types.append(db_type.split("(")[0])
+    return types
+
+
+_FEW_ROWS = 10
+
+
+def rows_source(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> tuple[str, str, list[Any]]:
+    """The quoted column list, a row source for INSERT ... (cols) <source>, and its parameters.
+
+    PostgreSQL gets `SELECT * FROM UNNEST(%s::type[], ...)`: one parameter per column. Django
+    talks to psycopg with client-side binding, which splits and quotes a statement's text per
+    placeholder: a multi-row VALUES list with tens of thousands of placeholders spent more time
+    there than the database spent inserting. Elsewhere, and for a few rows (whose short
+    statement psycopg caches): VALUES (...), (...)."""
+    columns, prepared = prepare_rows(model, fields, rows)
+    if connection.vendor == "postgresql" and len(prepared) > _FEW_ROWS:
+        arrays = [list(column) for column in zip(*prepared, strict=True)]
+        casts = ", ".join(f"(%s)::{kind}[]" for kind in _array_types(model, fields))
+        return columns, f"SELECT * FROM UNNEST({casts})", arrays  # noqa: S608 (our types)
+    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    flat = [value for row in prepared for value in row]
+    return columns, "VALUES " + ", ".join([marks] * len(prepared)), flat
+
+
+def _chunk_size(fields: Sequence[str]) -> int:
+    if connection.vendor == "postgresql":
+        return 50_000  # one statement per column array: only memory bounds it
+    return max(1, min(500, 999 // len(fields)))  # SQLite's limit on query parameters
+
+
+def _copy_rows(
+    cursor: Any, model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]],
+    *, returning: bool,
+) -> list[int]:  # fmt: skip
+    """PostgreSQL: COPY the rows in (psycopg formats them in C), ids reserved from the table's
+    sequence first when the caller wants them back."""
+    meta, quote = model._meta, connection.ops.quote_name
+    columns, prepared = prepare_rows(model, fields, rows)
+    ids: list[int] = []
+    if returning:
+        pk_column = _column(meta.pk)
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s) ORDER BY 1",
+            [meta.db_table, pk_column, len(prepared)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        columns = f"{quote(pk_column)}, {columns}"
+        prepared = [[pk, *row] for pk, row in zip(ids, prepared, strict=True)]
+    sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+    with cursor.cursor.copy(sql) as copy:
+        for row in prepared:
+            copy.write_row(row)
+    return ids
+
+
 def insert_rows(
     model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]], *,
     returning: bool = False,
 ) -> list[int]:  # fmt: skip
-    """Insert `rows`; with `returning`, give back their ids in the order of `rows` (SQLite 3.35+
-    and PostgreSQL return them from a multi-row INSERT)."""
+    """Insert `rows`; with `returning`, give back their ids in the order of `rows`.
+
+    SQLite: one executemany, or multi-row INSERT ... RETURNING. PostgreSQL: a few rows with one
+    INSERT, more with COPY (Django's client-side binding quotes every value of a statement in
+    Python: for an ERA's hundred thousand ledger postings that was most of the time)."""
     if not rows:
         return []
     meta = model._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
-    columns, prepared = prepare_rows(model, fields, rows)
-    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
     ids: list[int] = []
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(rows) > _FEW_ROWS:
+            return _copy_rows(cursor, model, fields, rows, returning=returning)
         if not returning:
+            columns, prepared = prepare_rows(model, fields, rows)
+            marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
             sql = f"INSERT INTO {table} ({columns}) VALUES {marks}"  # noqa: S608 (our names)
             cursor.executemany(sql, prepared)
             return ids
         if not connection.features.can_return_rows_from_bulk_insert:
             raise RuntimeError("This database does not return ids from a multi-row insert.")
-        per = max(1, min(500, (999 if connection.vendor == "sqlite" else 30000) // len(fields)))
         pk = quote(_column(meta.pk))
-        for start in range(0, len(prepared), per):
-            chunk = prepared[start : start + per]
-            sql = (
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([marks] * len(chunk))} "  # noqa: S608
-                f"RETURNING {pk}"
-            )
-            cursor.execute(sql, [value for row in chunk for value in row])
+        per = _chunk_size(fields)
+        for start in range(0, len(rows), per):
+            columns, source, params = rows_source(model, fields, rows[start : start + per])
+            cursor.execute(f"INSERT INTO {table} ({columns}) {source} RETURNING {pk}", params)
             ids.extend(row[0] for row in cursor.fetchall())
     return ids
+
+
+def update_rows(model: type[models.Model], fields: Sequence[str], objects: Sequence[Any]) -> None:
+    """Set `fields` (names as on the model: `claim`, not `claim_id`) of saved instances to the
+    values they carry (see update_values)."""
+    attnames = [_concrete_field(model, name).attname for name in fields]
+    update_values(
+        model, attnames, [[getattr(obj, name) for name in attnames] + [obj.pk] for obj in objects]
+    )
+
+
+def update_values(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Rows of (values of `fields`..., primary key): one UPDATE ... FROM UNNEST on PostgreSQL,
+    one UPDATE per row in a single executemany on SQLite (bulk_update's CASE expressions cost
+    more on both)."""
+    if not rows:
+        return
+    concrete = [_concrete_field(model, name) for name in fields]
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(_column(model._meta.pk))
+    names = [*fields, model._meta.pk.attname]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            per = _chunk_size(names)
+            aliases = ", ".join(f"c{n}" for n in range(len(names)))
+            sets = ", ".join(f"{quote(_column(f))} = v.c{n}" for n, f in enumerate(concrete))
+            for start in range(0, len(rows), per):
+                _, source, params = rows_source(model, names, rows[start : start + per])
+                cursor.execute(
+                    f"UPDATE {table} SET {sets} FROM ({source}) AS v({aliases}) "  # noqa: S608
+                    f"WHERE {table}.{pk} = v.c{len(concrete)}",
+                    params,
+                )
+            return
+        _, prepared = prepare_rows(model, names, rows)
+        sets = ", ".join(f"{quote(_column(f))} = %s" for f in concrete)
+        cursor.executemany(f"UPDATE {table} SET {sets} WHERE {pk} = %s", prepared)  # noqa: S608
 
 
 def insert_objects(objects: Sequence[models.Model]) -> None:

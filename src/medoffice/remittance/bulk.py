@@ -15,19 +15,21 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from medoffice.audit.services import audit_record_many
 from medoffice.billing.ledger import Account, post_journals
 from medoffice.billing.models import FeeSchedule, FeeScheduleItem
-from medoffice.claims.models import TRANSITIONS, Claim, ClaimLine, ClaimStatus
+from medoffice.claims.models import Claim, ClaimLine, ClaimStatus
 from medoffice.claims.services import (
     AdjudicationInput,
     StatusMove,
     claim_line_adjudications_record,
     claims_transition_many,
 )
-from medoffice.core.fastinsert import insert_objects, insert_rows
+from medoffice.core import registry
+from medoffice.core.fastinsert import insert_objects, insert_rows, update_rows
 from medoffice.interop.x12.remit835 import ClaimPayment, ServicePayment
 from medoffice.remittance import posting
 from medoffice.remittance.models import (
@@ -134,22 +136,6 @@ def segments(payments: list[ClaimPayment]) -> Iterator[list[tuple[int, ClaimPaym
         yield current
 
 
-def update_rows(model: Any, fields: list[str], objects: list[Any]) -> None:
-    """One UPDATE per row in a single executemany (bulk_update's CASE expressions cost more)."""
-    if not objects:
-        return
-    concrete = [model._meta.get_field(name) for name in fields]
-    quote = connection.ops.quote_name
-    sets = ", ".join(f"{quote(f.column)} = %s" for f in concrete)
-    sql = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote('id')} = %s"  # noqa: S608
-    rows = [
-        [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in concrete] + [obj.pk]
-        for obj in objects
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
 def build_rows(items: list[Item]) -> None:
     """Each claim's lines as the payer sent them (matched or not), not saved yet."""
     for item in items:
@@ -228,7 +214,7 @@ def _adjudicate(items: list[Item], actor: Any, day: date, reference: str) -> Non
         for item in items for service, line in item.matches
     ]  # fmt: skip
     for (item, line), outcome in zip(
-        pairs, claim_line_adjudications_record(items=inputs, actor=actor), strict=True
+        pairs, claim_line_adjudications_record(items=inputs, actor=actor, audit=False), strict=True
     ):
         if isinstance(outcome, ValidationError):
             item.outcome.notes.append(
@@ -238,45 +224,32 @@ def _adjudicate(items: list[Item], actor: Any, day: date, reference: str) -> Non
 
 
 def _move_statuses(items: list[Item], actor: Any) -> None:
-    """Each claim to paid, partially paid or denied (a submitted claim is accepted first); a
-    move the status table does not allow is skipped and noted."""
-    plans = {}
+    """Each claim to paid, partially paid or denied (a submitted claim by way of accepted: an
+    ERA is the payer's acceptance); a move the status table does not allow is skipped and
+    noted."""
+    moves = []
     for item in items:
-        target = posting.target_status(item.payment, item.rows)
-        steps = [target]
-        if item.claim.status == ClaimStatus.SUBMITTED:
-            steps = [ClaimStatus.ACCEPTED, target]  # an ERA is the payer's acceptance
-        plans[item.claim.pk] = (item, steps)
-    while plans:
-        moves, stepping = [], {}
-        for pk, (item, steps) in plans.items():
-            claim, step = item.claim, steps[0]
-            if step not in TRANSITIONS.get(claim.status, ()):
-                item.outcome.notes.append(
-                    f"Claim {claim.patient_control_number} is "
-                    f"{claim.get_status_display().lower()}: not moved to "
-                    f"{ClaimStatus(step).label.lower()} (the status table does not allow it)."
-                )
-                continue
-            reasons = posting.status_reasons(item.payment)
-            moves.append(
-                StatusMove(
-                    claim=claim, to=step, reason=("ERA: " + ", ".join(reasons)) if reasons else "ERA",
-                    detail={"carc": reasons, "rarc": item.payment.remark_codes},
-                    payer_claim_number=item.payment.payer_claim_number,
-                )
-            )  # fmt: skip
-            stepping[pk] = (item, steps)
-        result = claims_transition_many(moves, actor=actor)
-        plans = {}
-        for move in moves:
-            item, steps = stepping[move.claim.pk]
-            if move.claim.pk in result.refused:
-                item.outcome.notes.append(f"Status not moved: {result.refused[move.claim.pk]}")
-                continue
+        claim, target = item.claim, posting.target_status(item.payment, item.rows)
+        via = (ClaimStatus.ACCEPTED,) if claim.status == ClaimStatus.SUBMITTED else ()
+        reasons = posting.status_reasons(item.payment)
+        moves.append(
+            StatusMove(
+                claim=claim, to=target, via=via,
+                reason=("ERA: " + ", ".join(reasons)) if reasons else "ERA",
+                detail={"carc": reasons, "rarc": item.payment.remark_codes},
+                payer_claim_number=item.payment.payer_claim_number,
+            )
+        )  # fmt: skip
+    result = claims_transition_many(moves, actor=actor, audit=False)
+    for item, move in zip(items, moves, strict=True):
+        refused = result.refused.get(item.claim.pk)
+        if refused is None:
             item.claim.status = move.to
-            if len(steps) > 1:
-                plans[move.claim.pk] = (item, steps[1:])
+        else:
+            item.outcome.notes.append(
+                f"Claim {item.claim.patient_control_number} not moved to "
+                f"{ClaimStatus(move.to).label.lower()}: {refused}"
+            )
 
 
 def write_matched(items: list[Item], *, actor: Any, day: date, reference: str, trace: str,
@@ -284,6 +257,7 @@ def write_matched(items: list[Item], *, actor: Any, day: date, reference: str, t
     """Journals, adjudications, status moves and denials worklist rows of matched claims whose
     rows are saved; then each remittance claim is marked posted (or resolved)."""
     specs, owners = [], []
+    seen_status = {item.claim.pk: item.claim.status for item in items}
     for item in items:
         for spec in posting.claim_journals(
             rc=item.rc, payment=item.payment, claim=item.claim, matches=item.matches,
@@ -291,7 +265,7 @@ def write_matched(items: list[Item], *, actor: Any, day: date, reference: str, t
         ):  # fmt: skip
             specs.append(spec)
             owners.append(item)
-    for item, journal_id in zip(owners, post_journals(specs, actor), strict=True):
+    for item, journal_id in zip(owners, post_journals(specs, actor, audit=False), strict=True):
         item.outcome.journal_ids.append(journal_id)
     _adjudicate(items, actor, day, reference)
     _move_statuses(items, actor)
@@ -304,6 +278,7 @@ def write_matched(items: list[Item], *, actor: Any, day: date, reference: str, t
          for row, service in zip(item.rows, item.payment.services, strict=True)
          if row.denial],
     )  # fmt: skip
+    _audit(items, seen_status, actor, reference)
     status = ItemStatus.POSTED if money_from == Account.CASH else ItemStatus.RESOLVED
     for item in items:
         item.outcome.lines_posted = len(item.matches)
@@ -315,6 +290,34 @@ def write_matched(items: list[Item], *, actor: Any, day: date, reference: str, t
         item.rc.notes, item.rc.journal_ids = item.outcome.notes, item.outcome.journal_ids
     update_rows(RemittanceClaim, ["claim", "patient", "status", "notes", "journal_ids"],
                 [item.rc for item in items])  # fmt: skip
+
+
+def _audit(items: list[Item], seen_status: dict[int, str], actor: Any, reference: str) -> None:
+    """One entry per patient for everything the remittance did to that patient's claims (status
+    moves, journals, line adjudications): an ERA touches thousands of patients, and three
+    entries per claim were most of an import's time."""
+    by_patient: dict[int, list[Item]] = {}
+    for item in items:
+        by_patient.setdefault(item.claim.patient_id, []).append(item)
+    refs = registry.patient_refs(set(by_patient))
+    audit_record_many(
+        {
+            "action": "update", "actor": actor, "object_type": "claim",
+            "object_id": group[0].claim.pk, "patient_id": patient_id,
+            "patient_ref": refs.get(patient_id, ""), "resolve_ref": False,
+            "reason": "ERA posting",
+            "details": {
+                "source": reference,
+                "claims": [
+                    {"claim": item.claim.pk, "from": seen_status[item.claim.pk],
+                     "to": item.claim.status, "lines": len(item.matches),
+                     "paid": f"{item.payment.paid:.2f}", "journals": item.outcome.journal_ids}
+                    for item in group
+                ],
+            },
+        }
+        for patient_id, group in by_patient.items()
+    )  # fmt: skip
 
 
 def reverse(item: Item, actor: Any) -> None:

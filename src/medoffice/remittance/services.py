@@ -17,6 +17,7 @@ from medoffice.audit.services import audit_record
 from medoffice.billing.ledger import Account, JournalSpec, LedgerError, Posting, post_journals
 from medoffice.claims.models import Claim
 from medoffice.core.access import can, deny, own_only
+from medoffice.core.fastinsert import update_rows
 from medoffice.core.permissions import Capability, Need
 from medoffice.interop.x12.remit835 import ClaimPayment, read_835
 from medoffice.interop.x12.remit835 import Remittance as ParsedRemittance
@@ -224,7 +225,7 @@ def _post_claim(rc: RemittanceClaim, payment: ClaimPayment, rows: list[Remittanc
     if item.unmatched:
         raise posting.Unmatched(item.unmatched)
     bulk.price([item], bulk.Fees())
-    bulk.update_rows(RemittanceLine, ["claim_line", "expected", "underpaid"], rows)
+    update_rows(RemittanceLine, ["claim_line", "expected", "underpaid"], rows)
     bulk.write_matched([item], actor=actor, day=day, reference=f"era-{rc.remittance_id}",
                        trace=rc.remittance.trace_number, money_from=money_from)  # fmt: skip
     return item.outcome

@@ -20,6 +20,7 @@ from medoffice.core import registry
 from medoffice.core.fastinsert import insert_objects
 
 CENT = Decimal("0.01")
+_GROUPS = frozenset(AdjustmentGroup.values)  # the enum's .values is rebuilt on every call
 
 
 def _money(raw: Any, what: str, *, negative_ok: bool = True) -> Decimal:
@@ -67,7 +68,7 @@ def _adjustments(items: Sequence[dict[str, Any]], codes: _CodeTables) -> list[di
     for n, item in enumerate(items, start=1):
         group = _code(item.get("group", ""))
         reason = _code(item.get("reason", ""))
-        if group not in AdjustmentGroup.values:
+        if group not in _GROUPS:
             raise ValidationError(f"Adjustment {n}: {group!r} is not a group code (CO, PR, OA...).")
         if not (1 <= len(reason) <= 3 and reason.isalnum()):
             raise ValidationError(f"Adjustment {n}: {reason!r} is not a reason code (CARC).")
@@ -168,13 +169,14 @@ def claim_line_adjudication_record(
 
 
 def claim_line_adjudications_record(
-    *, items: Sequence[AdjudicationInput], actor: Any
+    *, items: Sequence[AdjudicationInput], actor: Any, audit: bool = True
 ) -> list[ClaimLineAdjudication | ValidationError]:
     """Record many decisions at once (an ERA's lines), each validated as
     `claim_line_adjudication_record` validates it, with the code tables looked up once and one
     bulk insert. Returns, in the order of `items`, each line's record (the earlier one when the
     same line, payer and source reference was recorded before) or the ValidationError that
-    refused it. One audit entry per patient lists the claims and records.
+    refused it. One audit entry per patient lists the claims and records (with `audit=False`
+    the caller writes them in the same transaction).
 
     Raises AccessDenied when the actor may not record a patient's claims (nothing is written).
     """
@@ -204,7 +206,8 @@ def claim_line_adjudications_record(
     try:
         with transaction.atomic():
             insert_objects([record for _, record in new])
-            _audit_batch([record for _, record in new], actor)
+            if audit:
+                _audit_batch([record for _, record in new], actor)
     except IntegrityError:  # recorded meanwhile by another writer: one by one, the first counts
         return [
             out[n] if isinstance(out[n], ValidationError) else _record_one(item, actor)

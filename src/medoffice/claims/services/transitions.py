@@ -3,31 +3,40 @@ rules of `claim_transition` to each claim with one conditional UPDATE per (from,
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from medoffice.audit.services import audit_record_many
 from medoffice.claims.models import TRANSITIONS, Claim, ClaimStatus, ClaimStatusChange
 from medoffice.claims.services.common import check_claims_edit
 from medoffice.core import registry
-from medoffice.core.fastinsert import insert_rows
+from medoffice.core.fastinsert import insert_rows, update_values
 
 CHUNK = 500  # SQLite's limit on query parameters
+_STATUSES = frozenset(ClaimStatus.values)  # the enum's .values is rebuilt on every call
 
 
 @dataclass(frozen=True)
 class StatusMove:
-    """One claim's move: the claim as it was read, where it goes, and the move's own facts."""
+    """One claim's move: the claim as it was read, where it goes, and the move's own facts.
+    `via`: statuses it passes through on the way, each step checked against the status table
+    and recorded in its history (an ERA for a submitted claim is also its acceptance)."""
 
     claim: Claim
     to: str
     reason: str = ""
     detail: dict[str, Any] = field(default_factory=dict)
     payer_claim_number: str = ""
+    via: tuple[str, ...] = ()
+
+    def steps(self) -> list[tuple[str, str]]:
+        path = [self.claim.status, *self.via, self.to]
+        return list(itertools.pairwise(path))
 
 
 @dataclass
@@ -37,17 +46,17 @@ class TransitionsResult:
 
 
 def _refusal(move: StatusMove, reason: str) -> str | None:
-    seen, to = move.claim.status, move.to
-    if to not in ClaimStatus.values:
-        return f"{to!r} is not a claim status."
-    if to not in TRANSITIONS.get(seen, ()):
-        allowed = ", ".join(ClaimStatus(s).label.lower() for s in TRANSITIONS.get(seen, ()))
-        return (
-            f"A {ClaimStatus(seen).label.lower()} claim cannot become "
-            f"{ClaimStatus(to).label.lower()}" + (f" (only {allowed})." if allowed else ".")
-        )
-    if to in (ClaimStatus.REJECTED, ClaimStatus.DENIED, ClaimStatus.CLOSED) and not reason:
-        return "Say why (the payer's reason, or yours)."
+    for seen, to in move.steps():
+        if to not in _STATUSES:
+            return f"{to!r} is not a claim status."
+        if to not in TRANSITIONS.get(seen, ()):
+            allowed = ", ".join(ClaimStatus(s).label.lower() for s in TRANSITIONS.get(seen, ()))
+            return (
+                f"A {ClaimStatus(seen).label.lower()} claim cannot become "
+                f"{ClaimStatus(to).label.lower()}" + (f" (only {allowed})." if allowed else ".")
+            )
+        if to in (ClaimStatus.REJECTED, ClaimStatus.DENIED, ClaimStatus.CLOSED) and not reason:
+            return "Say why (the payer's reason, or yours)."
     return None
 
 
@@ -65,20 +74,23 @@ def _with_scrub_errors(claim_ids: list[int]) -> set[int]:
 
 
 def _set_payer_claim_numbers(numbers: dict[int, str]) -> None:
-    table = connection.ops.quote_name(Claim._meta.db_table)
-    sql = f"UPDATE {table} SET payer_claim_number = %s WHERE id = %s"  # noqa: S608 (our names)
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [(number, pk) for pk, number in numbers.items()])
+    update_values(Claim, ["payer_claim_number"], [(n, pk) for pk, n in numbers.items()])
 
 
 def claims_transition_many(
-    claims_to_status: Mapping[Claim, str] | Iterable[StatusMove], *, actor: Any, reason: str = ""
+    claims_to_status: Mapping[Claim, str] | Iterable[StatusMove],
+    *,
+    actor: Any,
+    reason: str = "",
+    audit: bool = True,
 ) -> TransitionsResult:
     """Move each claim one step from the status it was read with, as `claim_transition` would:
     a move the status table does not allow (or a denial without a reason) is refused, and a
     claim whose status changed meanwhile is skipped; both are reported in `refused` and change
     nothing. The moves that pass are written with one conditional UPDATE per (from, to) pair,
-    their status changes with a bulk insert, and one audit entry per claim moved.
+    their status changes with a bulk insert, and one audit entry per claim moved (with
+    `audit=False` the caller writes the entries, in the same transaction: an ERA writes one
+    per patient for everything it did to that patient's claims).
 
     Raises AccessDenied when the actor may not move a patient's claims (nothing moves)."""
     if isinstance(claims_to_status, Mapping):
@@ -88,7 +100,7 @@ def claims_transition_many(
     for patient_id in dict.fromkeys(move.claim.patient_id for move in moves):
         check_claims_edit(actor, patient_id, "")
     result = TransitionsResult()
-    groups: dict[tuple[str, str], list[StatusMove]] = {}
+    groups: dict[tuple[str, str, tuple[str, ...]], list[StatusMove]] = {}
     scrub_errors = _with_scrub_errors([m.claim.pk for m in moves if m.to == ClaimStatus.READY])
     for move in moves:
         why = (move.reason or reason or "").strip()[:300]
@@ -101,13 +113,13 @@ def claims_transition_many(
         if refused:
             result.refused[move.claim.pk] = refused
             continue
-        groups.setdefault((move.claim.status, move.to), []).append(move)
+        groups.setdefault((move.claim.status, move.to, move.via), []).append(move)
     now = timezone.now()
     done: list[tuple[StatusMove, str]] = []
     with transaction.atomic():
-        for (seen, to), group in groups.items():
+        for (seen, to, via), group in groups.items():
             fields: dict[str, Any] = {"status": to, "status_changed_at": now, "updated_at": now}
-            if to == ClaimStatus.SUBMITTED:
+            if ClaimStatus.SUBMITTED in (to, *via):
                 fields["submitted_at"] = now
             for start in range(0, len(group), CHUNK):
                 chunk = group[start : start + CHUNK]
@@ -137,20 +149,25 @@ def claims_transition_many(
         insert_rows(
             ClaimStatusChange,
             ["claim_id", "from_status", "to_status", "at", "actor_id", "reason", "detail"],
-            [(move.claim.pk, seen, move.to, now, user_id,
+            [(move.claim.pk, step_from, step_to, now, user_id,
               (move.reason or reason or "").strip()[:300], move.detail or {})
-             for move, seen in done],
+             for move, _ in done for step_from, step_to in move.steps()],
         )  # fmt: skip
-        refs = registry.patient_refs({move.claim.patient_id for move, _ in done})
-        audit_record_many(
-            {
-                "action": "update", "actor": actor, "object_type": "claim",
-                "object_id": move.claim.pk, "patient_id": move.claim.patient_id,
-                "patient_ref": refs.get(move.claim.patient_id, ""), "resolve_ref": False,
-                "details": {"from": seen, "to": move.to},
-                "reason": (move.reason or reason or "").strip()[:300],
-            }
-            for move, seen in done
-        )  # fmt: skip
+        if audit:
+            _audit(done, actor, reason)
     result.moved = [move.claim.pk for move, _ in done]
     return result
+
+
+def _audit(done: list[tuple[StatusMove, str]], actor: Any, reason: str) -> None:
+    refs = registry.patient_refs({move.claim.patient_id for move, _ in done})
+    audit_record_many(
+        {
+            "action": "update", "actor": actor, "object_type": "claim",
+            "object_id": move.claim.pk, "patient_id": move.claim.patient_id,
+            "patient_ref": refs.get(move.claim.patient_id, ""), "resolve_ref": False,
+            "details": {"from": seen, "to": move.to, **({"via": list(move.via)} if move.via else {})},
+            "reason": (move.reason or reason or "").strip()[:300],
+        }
+        for move, seen in done
+    )  # fmt: skip

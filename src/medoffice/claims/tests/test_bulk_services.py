@@ -65,6 +65,29 @@ def test_many_claims_move_with_their_history_and_audit(claims, biller):
     }  # fmt: skip
 
 
+def test_a_move_by_way_of_statuses_checks_and_records_every_step(claims, biller):
+    one, two, _ = claims
+    claims_transition_many({one: "scrubbed", two: "scrubbed"}, actor=biller, reason="scrub")
+    one.status = two.status = ClaimStatus.SCRUBBED
+    result = claims_transition_many(
+        [StatusMove(claim=one, to="submitted", via=("ready",)),
+         StatusMove(claim=two, to="submitted", via=("paid",))],  # scrubbed -> paid: no
+        actor=biller, reason="batch 7",
+    )  # fmt: skip
+    assert result.moved == [one.pk] and "cannot become paid" in result.refused[two.pk]
+    moved = Claim.objects.get(pk=one.pk)
+    assert moved.status == ClaimStatus.SUBMITTED and moved.submitted_at is not None
+    steps = list(
+        ClaimStatusChange.objects.filter(claim=one, reason="batch 7")
+        .order_by("pk")
+        .values_list("from_status", "to_status")
+    )
+    assert steps == [("scrubbed", "ready"), ("ready", "submitted")]
+    assert Claim.objects.get(pk=two.pk).status == ClaimStatus.SCRUBBED
+    entry = AuditEvent.objects.filter(object_type="claim", object_id=str(one.pk)).latest("seq")
+    assert entry.details == {"from": "scrubbed", "to": "submitted", "via": ["ready"]}
+
+
 def test_mapping_form_and_the_rules_of_a_single_move(claims, biller):
     one, two, _ = claims
     result = claims_transition_many({one: "closed", two: "lost"}, actor=biller)

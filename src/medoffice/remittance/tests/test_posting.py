@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from medoffice.audit.models import AuditEvent
 from medoffice.billing.models import Journal, Posting
 from medoffice.billing.selectors import balance, claim_balance, ledger_reconcile, patient_balance
 from medoffice.claims.models import ClaimLineAdjudication, ClaimStatus
@@ -61,6 +62,31 @@ def test_payment_co_and_pr_post_and_the_ledger_balances(claim, biller, patient):
         {"group": "PR", "reason": "2", "amount": "19.00"},
     ]
     assert not rc.lines.filter(underpaid=True).exists()
+
+
+def test_one_audit_entry_per_patient_says_what_the_era_did(claim, biller, patient):
+    claim.refresh_from_db()
+    seen = claim.status
+    before = AuditEvent.objects.count()
+    result = era_import(name="empire.835", content=paid_era(claim), actor=biller)
+    entries = AuditEvent.objects.filter(seq__gt=before).order_by("seq")
+    for_patient = [e for e in entries if e.patient_id == patient.pk]
+    assert len(for_patient) == 1  # not one per status move, journal and adjudication
+    (entry,) = for_patient
+    assert (entry.object_type, entry.action, entry.reason) == ("claim", "update", "ERA posting")
+    (done,) = entry.details["claims"]
+    assert done["claim"] == claim.pk and (done["from"], done["to"]) == (seen, "paid")
+    assert done["lines"] == 2 and done["paid"] == "86.00"
+    assert sorted(done["journals"]) == sorted(
+        Journal.objects.filter(source="era").values_list("pk", flat=True)
+    )
+    assert entries.filter(object_type="remittance_file", object_id=str(result.file.pk)).exists()
+    history = list(
+        claim.status_changes.filter(reason__startswith="ERA").values_list(
+            "from_status", "to_status"
+        )
+    )
+    assert seen == "submitted" and history == [("submitted", "accepted"), ("accepted", "paid")]
 
 
 def test_reimport_posts_nothing(claim, biller):

@@ -1,0 +1,92 @@
+"""core.fastinsert on both databases: ids come back in the order of the rows, values (dates,
+amounts, JSON, nulls) arrive as given, and updates set exactly the rows named."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from medoffice.core.fastinsert import insert_rows, update_rows, update_values
+from medoffice.remittance.models import (
+    FileStatus,
+    ItemStatus,
+    Remittance,
+    RemittanceClaim,
+    RemittanceFile,
+)
+
+pytestmark = pytest.mark.django_db
+
+CLAIM_FIELDS = [
+    "remittance_id", "sequence", "patient_control_number", "status_code", "payer_claim_number",
+    "billed", "paid", "patient_responsibility", "patient_name", "member_id", "remark_codes",
+    "claim_id", "patient_id", "status", "unmatched_reason", "notes", "journal_ids",
+    "resolved_by_id", "resolved_at",
+]  # fmt: skip
+
+
+@pytest.fixture
+def remittance() -> Remittance:
+    file = RemittanceFile.objects.create(name="t.835", sha256="x" * 64, status=FileStatus.POSTED)
+    return Remittance.objects.create(
+        file=file, payer_key="P1", trace_number="T1", amount=Decimal("1.00"),
+        payment_date=date(2026, 1, 2),
+    )  # fmt: skip
+
+
+def _row(remittance: Remittance, n: int) -> list[object]:
+    return [
+        remittance.pk, n, f"PCN{n:05d}", "1", "", Decimal(n) + Decimal("0.25"), Decimal("1.10"),
+        Decimal("0.00"), "", "", ["N130"] if n % 3 == 0 else [], None, None,
+        ItemStatus.UNMATCHED, "", [] if n % 2 else [f"note {n}"], [n], None,
+        timezone.now() if n % 5 == 0 else None,
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("count", [1, 7, 1_234])  # a few rows (VALUES) and many (UNNEST)
+def test_insert_rows_returns_ids_in_row_order_with_values_intact(remittance, count):
+    ids = insert_rows(
+        RemittanceClaim, CLAIM_FIELDS, [_row(remittance, n) for n in range(count)], returning=True
+    )
+    assert len(ids) == count == len(set(ids))
+    saved = RemittanceClaim.objects.in_bulk(ids)
+    for n, pk in enumerate(ids):
+        claim = saved[pk]
+        assert claim.sequence == n and claim.patient_control_number == f"PCN{n:05d}"
+        assert claim.billed == Decimal(n) + Decimal("0.25")
+        assert claim.remark_codes == (["N130"] if n % 3 == 0 else [])
+        assert claim.notes == ([] if n % 2 else [f"note {n}"]) and claim.journal_ids == [n]
+        assert (claim.resolved_at is None) == (n % 5 != 0)
+        assert claim.claim_id is None
+
+
+def test_insert_rows_without_returning_and_empty(remittance):
+    assert insert_rows(RemittanceClaim, CLAIM_FIELDS, []) == []
+    insert_rows(RemittanceClaim, CLAIM_FIELDS, [_row(remittance, n) for n in range(30)])
+    assert RemittanceClaim.objects.filter(remittance=remittance).count() == 30
+
+
+def test_update_rows_and_values_touch_only_the_rows_named(remittance):
+    ids = insert_rows(
+        RemittanceClaim, CLAIM_FIELDS, [_row(remittance, n) for n in range(40)], returning=True
+    )
+    claims = list(RemittanceClaim.objects.filter(pk__in=ids[:25]).order_by("pk"))
+    for claim in claims:
+        claim.status, claim.notes = ItemStatus.NOT_OURS, [f"posted {claim.sequence}"]
+    update_rows(RemittanceClaim, ["status", "notes"], claims)
+    update_values(RemittanceClaim, ["unmatched_reason"], [("why", ids[30])])
+    after = RemittanceClaim.objects.in_bulk(ids)
+    for n, pk in enumerate(ids):
+        claim = after[pk]
+        assert claim.status == (ItemStatus.NOT_OURS if n < 25 else ItemStatus.UNMATCHED)
+        assert claim.notes == ([f"posted {n}"] if n < 25 else ([] if n % 2 else [f"note {n}"]))
+        assert claim.unmatched_reason == ("why" if n == 30 else "")
+    update_values(RemittanceClaim, ["status"], [])  # nothing to do
+
+
+def test_a_name_that_is_not_a_column_is_refused(remittance):
+    with pytest.raises(ValueError, match="not a column"):
+        insert_rows(RemittanceClaim, ["lines"], [[1]])
