@@ -73,6 +73,7 @@ def _register_routers() -> None:
     from medoffice.patients.api import router as patients_router
     from medoffice.patients.api_search import router as patient_search_router
     from medoffice.referrals.api import router as referrals_router
+    from medoffice.remittance.api import router as remittance_router
     from medoffice.scheduling.api import router as scheduling_router
 
     api.add_router("/accounts/", accounts_router)
@@ -86,6 +87,7 @@ def _register_routers() -> None:
     api.add_router("/referrals/", referrals_router)
     api.add_router("/claims/", claims_router)
     api.add_router("/billing/", billing_router)
+    api.add_router("/remittance/", remittance_router)
 
 
 _register_routers()

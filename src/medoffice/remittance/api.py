@@ -418,12 +418,3 @@ def denial_list(
     )  # fmt: skip
     return {"count": rows.count(), "offset": offset, "limit": limit,
             "items": [_denial(w, texts) for w in items]}  # fmt: skip
-
-
-def mount() -> None:
-    """Add this router to the project's API (from RemittanceConfig.ready, before the URLs are
-    built); once only, and not at all if core.api lists it itself."""
-    from medoffice.core.api import api
-
-    if not any(mounted is router for _, mounted in api._routers):
-        api.add_router("/remittance/", router)

@@ -7,8 +7,6 @@ class RemittanceConfig(AppConfig):
     verbose_name = "ERA posting and denials"
 
     def ready(self) -> None:
-        from medoffice.remittance import api, navigation
+        from medoffice.remittance import navigation
 
         navigation.register_all()
-        # The JSON API's router (/api/remittance/), before the URLs are built.
-        api.mount()

@@ -18,6 +18,7 @@ from medoffice.billing.ledger import Account, JournalSpec, LedgerError, Posting,
 from medoffice.claims.models import Claim
 from medoffice.core.access import can, deny, own_only
 from medoffice.core.fastinsert import update_rows
+from medoffice.core.gcpause import collector_paused
 from medoffice.core.permissions import Capability, Need
 from medoffice.interop.x12.remit835 import ClaimPayment, read_835
 from medoffice.interop.x12.remit835 import Remittance as ParsedRemittance
@@ -102,7 +103,8 @@ def era_import(*, name: str, content: bytes, actor: Any) -> ImportResult:
     digest = hashlib.sha256(content).hexdigest()
     user = actor if getattr(actor, "is_authenticated", False) else None
     try:
-        parsed = read_835(content.decode("utf-8-sig"))
+        with collector_paused():
+            parsed = read_835(content.decode("utf-8-sig"))
     except (X12Error, UnicodeDecodeError) as exc:
         message = str(exc) if isinstance(exc, X12Error) else f"not a text file ({exc.reason})"
         with transaction.atomic():
@@ -115,7 +117,7 @@ def era_import(*, name: str, content: bytes, actor: Any) -> ImportResult:
                          details={"name": name, "error": message[:300]})  # fmt: skip
         return ImportResult(file=rejected)
     try:
-        with transaction.atomic():
+        with collector_paused(), transaction.atomic():
             return _import(parsed, name=name, digest=digest, user=user, actor=actor)
     except (LedgerError, ValidationError) as exc:
         message = "; ".join(exc.messages)
