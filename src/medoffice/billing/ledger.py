@@ -368,7 +368,9 @@ def _audit_many(
     )  # fmt: skip
 
 
-def post_journals(journals: Sequence[JournalSpec], actor: Any, *, audit: bool = True) -> list[int]:
+def post_journals(
+    journals: Sequence[JournalSpec], actor: Any, *, audit: bool = True, keys_are_new: bool = False
+) -> list[int]:
     """Post many balanced journals at once (an ERA's thousands), in the caller's transaction.
 
     Each journal is validated as `post_journal` validates it (the closed months are looked up
@@ -378,6 +380,8 @@ def post_journals(journals: Sequence[JournalSpec], actor: Any, *, audit: bool = 
     ids in the order of `journals`; a journal whose idempotency key was used before is not
     posted again: the earlier journal's id takes its place. With `audit=False` the caller
     writes the audit entries in the same transaction (an ERA: one per patient for all it did).
+    `keys_are_new`: the caller's keys cannot have been used (they name rows it inserted in this
+    transaction), so they are not looked up first; the unique constraint still holds.
     """
     specs = list(journals)
     if not specs:
@@ -390,7 +394,11 @@ def post_journals(journals: Sequence[JournalSpec], actor: Any, *, audit: bool = 
                          idempotency_key=s.idempotency_key).pk
             for s in specs
         ]  # fmt: skip
-    existing = _journals_by_key([s.idempotency_key for s in specs if s.idempotency_key])
+    existing = (
+        {}
+        if keys_are_new
+        else _journals_by_key([s.idempotency_key for s in specs if s.idempotency_key])
+    )
     for spec in specs:
         found = existing.get(spec.idempotency_key or "")
         if found is not None and found.kind != spec.kind:

@@ -9,6 +9,7 @@ give every column the table needs.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,11 +26,23 @@ _PLAIN = (
 _HASHABLE = (models.DateField, models.DecimalField)  # DateTimeField is a DateField
 
 
-def _converter(field: models.Field) -> Any:
+def _converter(field: models.Field, *, json_text: bool = False) -> Any:
     if isinstance(field, _PLAIN) and not isinstance(field, models.JSONField):
         return None
     prep = field.get_db_prep_save
     memo: dict[Any, Any] = {}
+    if isinstance(field, models.JSONField) and json_text:
+        # COPY takes a jsonb column's value as its text: no adapter object per value.
+        encoder = field.encoder
+
+        def json_as_text(value: Any) -> Any:
+            if value is None:
+                return None
+            if isinstance(value, (list, dict)) and not value:
+                return "[]" if isinstance(value, list) else "{}"
+            return json.dumps(value, cls=encoder)
+
+        return json_as_text
     if isinstance(field, models.JSONField):
 
         def convert_json(value: Any) -> Any:
@@ -72,12 +85,14 @@ def _column(field: models.Field | None) -> str:
 
 
 def prepare_rows(
-    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> tuple[str, list[list[Any]]]:
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]], *,
+    json_text: bool = False,
+) -> tuple[str, list[list[Any]]]:  # fmt: skip
     """The quoted column list and the rows' values converted for the database, for callers
-    that write their own INSERT statement around them."""
+    that write their own INSERT statement around them (`json_text`: JSON as its text, for
+    COPY)."""
     concrete = [_concrete_field(model, name) for name in fields]
-    converters = [_converter(field) for field in concrete]
+    converters = [_converter(field, json_text=json_text) for field in concrete]
     columns = ", ".join(connection.ops.quote_name(_column(field)) for field in concrete)
     prepared = [
         [
@@ -138,7 +153,7 @@ def _copy_rows(
     """PostgreSQL: COPY the rows in (psycopg formats them in C), ids reserved from the table's
     sequence first when the caller wants them back."""
     meta, quote = model._meta, connection.ops.quote_name
-    columns, prepared = prepare_rows(model, fields, rows)
+    columns, prepared = prepare_rows(model, fields, rows, json_text=True)
     ids: list[int] = []
     if returning:
         pk_column = _column(meta.pk)

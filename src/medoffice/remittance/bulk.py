@@ -263,9 +263,11 @@ def _move_statuses(items: list[Item], actor: Any) -> None:
 
 
 def write_matched(items: list[Item], *, actor: Any, day: date, reference: str, trace: str,
-                  money_from: str = Account.CASH) -> None:  # fmt: skip
+                  money_from: str = Account.CASH, rows_are_new: bool = False) -> None:  # fmt: skip
     """Journals, adjudications, status moves and denials worklist rows of matched claims whose
-    rows are saved; then each remittance claim is marked posted (or resolved)."""
+    rows are saved; then each remittance claim is marked posted (or resolved). `rows_are_new`:
+    the remittance claims were inserted by this transaction, so no journal can carry their
+    keys yet."""
     specs, owners = [], []
     seen_status = {item.claim.pk: item.claim.status for item in items}
     for item in items:
@@ -275,7 +277,9 @@ def write_matched(items: list[Item], *, actor: Any, day: date, reference: str, t
         ):  # fmt: skip
             specs.append(spec)
             owners.append(item)
-    for item, journal_id in zip(owners, post_journals(specs, actor, audit=False), strict=True):
+    for item, journal_id in zip(
+        owners, post_journals(specs, actor, audit=False, keys_are_new=rows_are_new), strict=True
+    ):
         item.outcome.journal_ids.append(journal_id)
     _adjudicate(items, actor, day, reference)
     _move_statuses(items, actor)
@@ -372,7 +376,7 @@ def post_segment(segment: list[tuple[int, ClaimPayment]], *, remittance: Any, pa
         if item.payment.is_reversal and not item.unmatched:
             reverse(item, actor)
     write_matched(matched, actor=actor, day=day, reference=f"era-{remittance.pk}",
-                  trace=remittance.trace_number)  # fmt: skip
+                  trace=remittance.trace_number, rows_are_new=True)  # fmt: skip
     unmatched = [item for item in items if item.unmatched]
     specs = [
         posting.unapplied_journal(rc=item.rc, payer_id=payer_id, trace=remittance.trace_number)

@@ -8,14 +8,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from medoffice.audit.services import audit_record_many
 from medoffice.claims.models import TRANSITIONS, Claim, ClaimStatus, ClaimStatusChange
 from medoffice.claims.services.common import check_claims_edit
 from medoffice.core import registry
-from medoffice.core.fastinsert import insert_rows, update_values
+from medoffice.core.fastinsert import insert_rows, rows_source, update_values
 
 CHUNK = 500  # SQLite's limit on query parameters
 _STATUSES = frozenset(ClaimStatus.values)  # the enum's .values is rebuilt on every call
@@ -73,6 +73,30 @@ def _with_scrub_errors(claim_ids: list[int]) -> set[int]:
     return found
 
 
+def _move_with_numbers(group: list[StatusMove], seen: str, fields: dict[str, Any]) -> set[int]:
+    """PostgreSQL: one UPDATE moves the group's claims still in `seen` and sets the payer's
+    claim numbers they came with (an ERA's 17,000 claims: two UPDATEs per claim were the
+    import's costliest statements); returns the ids moved."""
+    quote = connection.ops.quote_name
+    table = quote(Claim._meta.db_table)
+    rows = [(move.claim.pk, move.payer_claim_number.strip()[:50]) for move in group]
+    _, source, params = rows_source(Claim, ["id", "payer_claim_number"], rows)
+    names = list(fields)
+    sets = ", ".join(f"{quote(Claim._meta.get_field(name).column)} = %s" for name in names)
+    number = quote("payer_claim_number")
+    sql = (
+        f"UPDATE {table} SET {sets}, {number} = CASE WHEN v.n = '' THEN {table}.{number} "  # noqa: S608
+        f"ELSE v.n END FROM ({source}) AS v(id, n) "
+        f"WHERE {table}.id = v.id AND {table}.status = %s RETURNING {table}.id"
+    )
+    values = [
+        Claim._meta.get_field(name).get_db_prep_save(fields[name], connection) for name in names
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, *params, seen])
+        return {row[0] for row in cursor.fetchall()}
+
+
 def _set_payer_claim_numbers(numbers: dict[int, str]) -> None:
     update_values(Claim, ["payer_claim_number"], [(n, pk) for pk, n in numbers.items()])
 
@@ -121,6 +145,14 @@ def claims_transition_many(
             fields: dict[str, Any] = {"status": to, "status_changed_at": now, "updated_at": now}
             if ClaimStatus.SUBMITTED in (to, *via):
                 fields["submitted_at"] = now
+            if connection.vendor == "postgresql":
+                moved = _move_with_numbers(group, seen, fields)
+                for move in group:
+                    if move.claim.pk in moved:
+                        done.append((move, seen))
+                    else:
+                        result.refused[move.claim.pk] = "This claim changed meanwhile."
+                continue
             for start in range(0, len(group), CHUNK):
                 chunk = group[start : start + CHUNK]
                 ids = [move.claim.pk for move in chunk]
@@ -143,7 +175,7 @@ def claims_transition_many(
             for move, _ in done
             if move.payer_claim_number.strip()
         }
-        if numbers:
+        if numbers and connection.vendor != "postgresql":
             _set_payer_claim_numbers(numbers)
         user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
         insert_rows(
