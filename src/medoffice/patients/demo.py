@@ -268,7 +268,13 @@ def create_coverage_and_consents(ctx: DemoContext) -> str:
             payer = (
                 payers[0] if age >= 65 and rng.random() < 0.7 else rng.choices(regular, weights)[0]
             )
-            start = today - timedelta(days=rng.randrange(30, 365 * 4))
+            # Most patients had this plan before the practice's history starts (a visit before
+            # the plan began is billed to the patient); some changed plans since.
+            start = today - timedelta(
+                days=rng.randrange(365 * 3 + 30, 365 * 10)
+                if rng.random() < 0.85
+                else rng.randrange(30, 365 * 3)
+            )
             ended = rng.random() < 0.04
             child = age < 19 and payer.filing_indicator not in {"MC", "MB"}
             buffer["coverage"].append(
