@@ -40,10 +40,12 @@ def coverages_on(patient_id: int, day: date) -> list[Coverage]:
 def next_coverage(claim: Any) -> Coverage | None:
     """The coverage a claim to the next payer would bill: active on the date of service and
     after the claim's own (None: there is no one left to bill)."""
-    later = [
-        c for c in coverages_on(claim.patient_id, claim.service_date_from)
-        if c.priority > claim.responsibility and c.pk != claim.coverage_id
-    ]  # fmt: skip
+    active = coverages_on(claim.patient_id, claim.service_date_from)
+    own = next((n for n, c in enumerate(active) if c.pk == claim.coverage_id), None)
+    if own is not None:  # the plans after the claim's own, in billing order
+        later = active[own + 1 :]
+    else:
+        later = [c for c in active if c.priority > claim.responsibility]
     return later[0] if later else None
 
 

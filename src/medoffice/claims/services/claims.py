@@ -257,9 +257,11 @@ def claims_build_for_encounter(*, encounter: Encounter, actor: Any) -> BuildResu
             )  # fmt: skip
             return BuildResult(claim=None, self_pay=charges)
         coverage = coverages[0]
+        # The first plan active on the day pays first, whatever its rank on file (a secondary
+        # whose primary ended is billed as primary: there is no earlier payer's answer to send).
         claim, lines = _create_claim(
-            charges=charges, coverage=coverage, responsibility=coverage.priority, actor=actor,
-            encounter=encounter,
+            charges=charges, coverage=coverage, responsibility=Responsibility.PRIMARY,
+            actor=actor, encounter=encounter,
         )  # fmt: skip
         claim.charge_journal_id = _post_claim_charges(claim, lines, actor)
         Claim.objects.filter(pk=claim.pk).update(charge_journal_id=claim.charge_journal_id)

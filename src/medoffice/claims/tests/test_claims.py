@@ -89,9 +89,14 @@ def test_coverage_by_date_and_priority(office, patient, encounter, biller):
 
 
 def test_secondary_alone_is_billed_as_the_payer(office, patient, encounter, biller):
+    # The primary plan ended (or was never entered): the plan left is the first to pay, so the
+    # claim goes to it as primary (SBR01 P); as a secondary claim without a prior payer's answer
+    # the 837P would be refused.
+    add_coverage(patient, office["primary_payer"], end=date(2026, 1, 31), member="ENDED")
     only = add_coverage(patient, office["secondary_payer"], priority=2)
     claim = _billed(encounter, biller).claim
-    assert claim.coverage == only and claim.responsibility == 2
+    assert claim.coverage == only and claim.responsibility == 1
+    assert claim.sbr01 == "P"
 
 
 def test_self_pay_makes_no_claim(office, patient, encounter, biller):
