@@ -206,7 +206,10 @@ def _facts(
         diagnoses=tuple(claim.diagnosis_codes or ()),
         submission_date=today,
         frequency_code=claim.frequency_code,
-        coverage=CoverageFacts(coverage.effective_date, coverage.end_date),
+        responsibility=claim.sbr01,
+        coverage=CoverageFacts(
+            coverage.effective_date, coverage.end_date, coverage.medicare_secondary_type
+        ),
         prior_authorization=_authorization(claim, drawn),
         prior_authorization_codes=auth_codes,
         referral_number=claim.referral_number,

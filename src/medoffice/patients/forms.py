@@ -215,7 +215,19 @@ class CoverageForm(forms.ModelForm):
     )
 
     FIELDSETS = (
-        ("plan", "Plan", ("payer", "plan_name", "member_id", "group_number", "priority", "copay")),
+        (
+            "plan",
+            "Plan",
+            (
+                "payer",
+                "plan_name",
+                "member_id",
+                "group_number",
+                "priority",
+                "copay",
+                "medicare_secondary_type",
+            ),
+        ),
         ("dates", "Dates", ("effective_date", "end_date")),
         (
             "subscriber",
@@ -242,6 +254,7 @@ class CoverageForm(forms.ModelForm):
             "subscriber_family_name", "subscriber_given_name", "subscriber_birth_date",
             "subscriber_sex", "subscriber_address_line1", "subscriber_city", "subscriber_state",
             "subscriber_postal_code", "effective_date", "end_date", "copay",
+            "medicare_secondary_type",
         ]  # fmt: skip
         widgets = {
             "effective_date": date_input(),

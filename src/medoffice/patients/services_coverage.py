@@ -24,7 +24,7 @@ COVERAGE_FIELDS = frozenset(
         "payer", "payer_id", "plan_name", "member_id", "group_number", "priority", "relationship",
         "subscriber_family_name", "subscriber_given_name", "subscriber_birth_date",
         "subscriber_sex", "subscriber_address_line1", "subscriber_city", "subscriber_state",
-        "subscriber_postal_code", "effective_date", "end_date", "copay",
+        "subscriber_postal_code", "effective_date", "end_date", "copay", "medicare_secondary_type",
     }
 )  # fmt: skip
 PAYER_FIELDS = frozenset(

@@ -144,7 +144,9 @@ def _line_adjudication(
 def _other_payers(claim: Claim, lines: Sequence[ClaimLine]) -> tuple[
     tuple[x12.OtherPayer, ...], dict[int, list[x12.LineAdjudication]]
 ]:  # fmt: skip
-    """2320/2330 per prior payer, and each line's 2430 adjudications by those payers."""
+    """2320/2330 per prior payer, and each line's 2430 adjudications by those payers. A prior
+    payer that is Medicare and was not primary carries its coverage's Medicare secondary payer
+    type (SBR05); the writer sends it only then."""
     others: list[x12.OtherPayer] = []
     by_line: dict[int, list[x12.LineAdjudication]] = {line.pk: [] for line in lines}
     for prior in _prior_claims(claim):
@@ -165,6 +167,7 @@ def _other_payers(claim: Claim, lines: Sequence[ClaimLine]) -> tuple[
                 responsibility=prior.sbr01,
                 relationship=prior.coverage.relationship,
                 paid=paid,
+                medicare_secondary_type=prior.coverage.medicare_secondary_type,
             )
         )
     return tuple(others), by_line
@@ -206,6 +209,7 @@ def claim_837p(claim: Claim) -> x12.Claim:
         referral_number=claim.referral_number,
         rendering_provider=rendering_provider_of(claim),
         other_payers=other_payers,
+        medicare_secondary_type=claim.coverage.medicare_secondary_type,
     )
 
 

@@ -112,6 +112,7 @@ class SubscriberFacts:
 class CoverageFacts:
     effective_date: date | None = None
     end_date: date | None = None
+    medicare_secondary_type: str = ""  # SBR05: why Medicare pays second, when it does
 
     def active_on(self, day: date) -> bool:
         if self.effective_date and day < self.effective_date:
@@ -171,6 +172,7 @@ class ClaimFacts:
     diagnoses: tuple[str, ...]  # ICD-10-CM codes in claim order (pointer 1 is the first)
     submission_date: date
     frequency_code: str = "1"  # 1 original, 7 replacement, 8 void
+    responsibility: str = "P"  # SBR01: this payer's place in the order (P, S or T)
     rendering_provider: RenderingProviderFacts | None = None
     coverage: CoverageFacts = field(default_factory=CoverageFacts)
     prior_authorization: PriorAuthorizationFacts | None = None

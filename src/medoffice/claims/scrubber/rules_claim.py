@@ -1,5 +1,5 @@
 """Claim-level rules: required fields, provider identifiers, duplicates, timely filing,
-coverage, prior authorization and referral."""
+coverage, Medicare as secondary payer, prior authorization and referral."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from medoffice.claims.scrubber.facts import ALWAYS_REQUIRED, PAYER_REQUIRABLE, ClaimFacts, LineFacts
 from medoffice.claims.scrubber.rule import Issue, Rule, Severity, rule
 from medoffice.claims.scrubber.tables import CodeTables
+from medoffice.interop.x12.claim837p import MEDICARE_FILING_INDICATORS
 from medoffice.scheduling.models import validate_npi
 from medoffice.scheduling.models.resources import TAXONOMY
 
@@ -165,6 +166,28 @@ def coverage_active(claim: ClaimFacts, tables: CodeTables) -> Iterator[Issue]:
                 line.number,
                 "26",
             )
+
+
+@rule(
+    RULES,
+    "MSP001",
+    E,
+    "A claim to Medicare as secondary or tertiary payer says why Medicare pays second (SBR05)",
+    "16",
+)
+def medicare_secondary_type(claim: ClaimFacts, tables: CodeTables) -> Iterator[Issue]:
+    # Medicare Secondary Payer: the 837P must carry the insurance type code (working aged,
+    # ESRD, liability...) whenever Medicare is not the first payer; without it the claim is
+    # turned back unprocessed.
+    if (
+        claim.responsibility != "P"
+        and claim.payer.filing_indicator in MEDICARE_FILING_INDICATORS
+        and _missing(claim.coverage.medicare_secondary_type)
+    ):
+        yield Issue(
+            "Medicare pays second on this claim: set why on the patient's Medicare coverage "
+            "(Medicare secondary payer type), then scrub again."
+        )
 
 
 def _needs_auth(claim: ClaimFacts) -> list[LineFacts]:

@@ -1,4 +1,9 @@
-from medoffice.patients.models.coverage import Coverage, Payer, SubscriberRelationship
+from medoffice.patients.models.coverage import (
+    Coverage,
+    MedicareSecondaryType,
+    Payer,
+    SubscriberRelationship,
+)
 from medoffice.patients.models.documents import Consent, ConsentKind, Document, DocumentCategory
 from medoffice.patients.models.patient import (
     EmergencyContact,
@@ -25,6 +30,7 @@ __all__ = [
     "DuplicateDismissal",
     "EmergencyContact",
     "Guarantor",
+    "MedicareSecondaryType",
     "MergeStatus",
     "NameVariant",
     "Patient",

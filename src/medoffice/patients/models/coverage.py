@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from medoffice.core.models import TimeStampedModel
+from medoffice.interop.x12.claim837p import MEDICARE_FILING_INDICATORS
 from medoffice.organization.models import US_STATE, US_ZIP
 from medoffice.patients.models.patient import Patient
 
@@ -66,6 +67,20 @@ class SubscriberRelationship(models.TextChoices):
     OTHER = "G8", "Other relationship"
 
 
+class MedicareSecondaryType(models.TextChoices):
+    # X12 SBR05 insurance type codes: why Medicare pays after another plan (Medicare
+    # Secondary Payer). Sent only when Medicare is not the first payer on a claim.
+    WORKING_AGED = "12", "Working aged, employer group health plan (12)"
+    ESRD = "13", "End-stage renal disease, 30-month coordination period (13)"
+    NO_FAULT = "14", "No-fault insurance pays first (14)"
+    WORKERS_COMP = "15", "Workers' compensation pays first (15)"
+    FEDERAL_AGENCY = "16", "Public health service or other federal agency (16)"
+    BLACK_LUNG = "41", "Black lung (41)"
+    VETERANS = "42", "Veterans Affairs (42)"
+    DISABLED = "43", "Disability, large employer group health plan (43)"
+    LIABILITY = "47", "Other liability insurance pays first (47)"
+
+
 class CoveragePriority(models.IntegerChoices):
     PRIMARY = 1, "Primary"
     SECONDARY = 2, "Secondary"
@@ -110,6 +125,13 @@ class Coverage(TimeStampedModel):
         default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal("0"))],
     )
+    medicare_secondary_type = models.CharField(
+        "Medicare secondary payer type",
+        max_length=2,
+        blank=True,
+        choices=MedicareSecondaryType.choices,
+        help_text="Why Medicare pays second (837P SBR05); only for Medicare as secondary",
+    )
     card_front = models.FileField(upload_to=card_upload_path, blank=True)
     card_back = models.FileField(upload_to=card_upload_path, blank=True)
 
@@ -153,5 +175,14 @@ class Coverage(TimeStampedModel):
         member = (self.member_id or "").strip()
         if member and not all(ch.isalnum() or ch in "-* " for ch in member):
             errors["member_id"] = "A member id has only letters, digits and dashes."
+        if (
+            self.medicare_secondary_type
+            and self.payer_id is not None
+            and self.payer.filing_indicator not in MEDICARE_FILING_INDICATORS
+        ):
+            errors["medicare_secondary_type"] = (
+                "Only a Medicare plan has a Medicare secondary payer type: leave it empty for "
+                "this payer."
+            )
         if errors:
             raise ValidationError(errors)

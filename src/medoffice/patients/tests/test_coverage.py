@@ -84,6 +84,10 @@ def test_front_desk_and_billing_add_coverage_with_card_images(
         ({"member_id": ""}, "This field is required."),
         ({"copay": "-5"}, "Ensure this value is greater than or equal to 0"),
         ({"effective_date": "01/02/2024x"}, "Enter a valid date."),
+        (
+            {"medicare_secondary_type": "12"},
+            "Only a Medicare plan has a Medicare secondary payer type",
+        ),
     ],
 )
 def test_invalid_coverage_shows_field_errors_and_saves_nothing(
@@ -227,6 +231,51 @@ def test_inactive_payers_are_not_offered_for_new_coverage(patient, desk):
             patient=patient,
             data={"payer": gone, "member_id": "A1", "effective_date": date(2024, 1, 1)},
         )
+
+
+# --- Medicare as secondary payer (837P SBR05) ------------------------------------------------
+
+
+@pytest.fixture
+def medicare(db) -> Payer:
+    return Payer.objects.create(name="Medicare Part B", payer_id="MCRB1", filing_indicator="MB")
+
+
+def test_medicare_secondary_type_is_refused_on_a_plan_not_medicare(patient, payer, medicare):
+    data = {"member_id": "A1", "effective_date": date(2024, 1, 1), "priority": 2}
+    commercial = Coverage(patient=patient, payer=payer, medicare_secondary_type="12", **data)
+    with pytest.raises(ValidationError) as exc:
+        commercial.clean()
+    assert "Only a Medicare plan" in exc.value.message_dict["medicare_secondary_type"][0]
+    Coverage(patient=patient, payer=medicare, medicare_secondary_type="12", **data).clean()
+    Coverage(patient=patient, payer=payer, **data).clean()  # empty: any plan
+    with pytest.raises(ValidationError):
+        coverage_create(
+            actor=persona("biller"),
+            patient=patient,
+            data={"payer": payer, "medicare_secondary_type": "15", **data},
+        )
+    assert not Coverage.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["frontdesk", "biller"])
+def test_the_coverage_form_records_why_medicare_pays_second(patient, medicare, desk, role):
+    client = signed_in_client(desk if role == "frontdesk" else persona(role))
+    page = client.get(_url(patient)).content.decode()
+    assert "Why Medicare pays second (837P SBR05); only for Medicare as secondary" in page
+    form = _form(medicare, priority="2", medicare_secondary_type="43")
+    assert client.post(_url(patient), form).status_code == 302
+    coverage = Coverage.objects.get()
+    assert coverage.medicare_secondary_type == "43"
+    detail = signed_in_client(desk).get(f"/patients/{patient.pk}/").content.decode()
+    assert "Medicare pays second: Disability, large employer group health plan (43)" in detail
+    edit = _url(patient, f"coverages/{coverage.pk}/edit/")
+    assert '<option value="43" selected>' in client.get(edit).content.decode()
+    assert client.post(edit, {**form, "medicare_secondary_type": "12"}).status_code == 302
+    coverage.refresh_from_db()
+    assert coverage.medicare_secondary_type == "12"
+    entry = AuditEvent.objects.filter(action="update", object_type="coverage").last()
+    assert entry.details == {"fields": ["medicare_secondary_type"]}
 
 
 # --- Payers ---------------------------------------------------------------------------------

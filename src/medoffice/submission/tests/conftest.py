@@ -84,27 +84,34 @@ def ready_claim(site, actor, patient=None, *, lines=None, payer=None, **coverage
     return walk(claim, actor, "scrubbed", "ready")
 
 
+# What the primary pays on each line of a ready_claim (99213 at 150.00, 36415 at 18.00).
+PRIMARY_ERA = (
+    {"paid_amount": "95.00", "allowed_amount": "120.00",
+     "adjustments": [{"group": "CO", "reason": "45", "amount": "30.00"},
+                     {"group": "PR", "reason": "2", "amount": "25.00"}]},
+    {"paid_amount": "0", "adjustments": [{"group": "CO", "reason": "97", "amount": "18.00"}]},
+)  # fmt: skip
+
+
+def bill_next_payer(claim: Claim, actor: Any, era=PRIMARY_ERA, reference: str = "ERA-1") -> Claim:
+    """The payer of `claim` adjudicates its lines (`era`: one record per line, in order), then
+    the claim to the next payer is built (a draft)."""
+    claim = walk(claim, actor, "submitted", "accepted", "partially_paid")
+    for line, answer in zip(claim.lines.order_by("line_number"), era, strict=True):
+        claim_line_adjudication_record(
+            claim_line=line, payer_id=claim.payer_id, adjudicated_on=date(2026, 3, 20),
+            actor=actor, source_reference=reference, **answer,
+        )  # fmt: skip
+    return claim_build_secondary(claim=claim, actor=actor)
+
+
 def secondary_ready_claim(site, actor) -> Claim:
     """The primary adjudicated (with CAS per line), then the secondary claim, ready."""
     patient = new_patient("Mensah", "Kofi")
     add_coverage(patient, site["primary_payer"])
     add_coverage(patient, site["secondary_payer"], priority=2, member="S1")
     primary = ready_claim(site, actor, patient)
-    primary = walk(primary, actor, "submitted", "accepted", "partially_paid")
-    visit, draw = primary.lines.order_by("line_number")
-    claim_line_adjudication_record(
-        claim_line=visit, payer_id=primary.payer_id, paid_amount="95.00", allowed_amount="120.00",
-        adjustments=[{"group": "CO", "reason": "45", "amount": "30.00"},
-                     {"group": "PR", "reason": "2", "amount": "25.00"}],
-        adjudicated_on=date(2026, 3, 20), actor=actor, source_reference="ERA-1",
-    )  # fmt: skip
-    claim_line_adjudication_record(
-        claim_line=draw, payer_id=primary.payer_id, paid_amount="0",
-        adjustments=[{"group": "CO", "reason": "97", "amount": "18.00"}],
-        adjudicated_on=date(2026, 3, 20), actor=actor, source_reference="ERA-1",
-    )  # fmt: skip
-    secondary = claim_build_secondary(claim=primary, actor=actor)
-    return walk(secondary, actor, "scrubbed", "ready")
+    return walk(bill_next_payer(primary, actor), actor, "scrubbed", "ready")
 
 
 @pytest.fixture

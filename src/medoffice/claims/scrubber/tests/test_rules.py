@@ -44,6 +44,7 @@ CASES = [
     ("TFL002", replace(C, submission_date=date(2026, 5, 29)), "Line 2 (20610) must reach Acme Health by 2026-05-31 (2 day(s) left)", "29", 2),
     ("COV001", replace(C, coverage=CoverageFacts(date(2025, 1, 1), date(2026, 2, 28))), "Line 1 (99213) on 2026-03-02 is after the coverage ended (2026-02-28)", "27", 1),
     ("COV001", replace(C, coverage=CoverageFacts(date(2026, 3, 5), None)), "Line 2 (20610) on 2026-03-02 is before the coverage began", "26", 2),
+    ("MSP001", replace(C, responsibility="S", payer=replace(C.payer, filing_indicator="MB")), "Medicare pays second on this claim: set why on the patient's Medicare coverage (Medicare secondary payer type)", "16", None),
     ("AUTH001", replace(C, prior_authorization_codes=frozenset({"20610"})), "Line 2 (20610): Acme Health requires a prior authorization for 20610", "197", 2),
     ("AUTH002", replace(C, prior_authorization_codes=frozenset({"20610"}), prior_authorization=replace(AUTH, start_date=date(2026, 3, 3))), "Line 2 (20610) on 2026-03-02 is outside authorization A123", "15", 2),
     ("AUTH003", replace(C, prior_authorization_codes=frozenset({"20610"}), prior_authorization=replace(AUTH, remaining_units=0)), "Authorization A123 has 0 unit(s) left but line 2 (20610) bill 1", "198", 2),
@@ -99,6 +100,20 @@ def test_every_rule_has_a_failing_case():
 @pytest.mark.parametrize("rule_id", sorted(RULES))
 def test_rule_is_quiet_on_a_clean_claim(rule_id):
     assert RULES[rule_id].run(clean_claim(), memory_tables()) == []
+
+
+def test_medicare_secondary_type_is_needed_only_when_medicare_is_not_first():
+    medicare = replace(C.payer, filing_indicator="MB")
+    why = replace(C.coverage, medicare_secondary_type="12")
+
+    def msp(claim):
+        return [f.message for f in scrub(claim, memory_tables()) if f.rule_id == "MSP001"]
+
+    assert msp(replace(C, payer=medicare)) == []  # Medicare is the primary payer
+    assert msp(replace(C, responsibility="S")) == []  # a commercial secondary
+    assert msp(replace(C, responsibility="S", payer=medicare, coverage=why)) == []
+    assert msp(replace(C, responsibility="T", payer=replace(medicare, filing_indicator="MA")))
+    assert msp(replace(C, responsibility="T", payer=medicare, coverage=why)) == []
 
 
 @pytest.mark.parametrize(
