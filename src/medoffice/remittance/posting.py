@@ -124,7 +124,18 @@ def _pairs(adjustments: list[Adjustment], dims: dict[str, Any], out: dict[str, l
 
 def _spec(kind: str, postings: list[Posting], *, rc_id: int, key: str, memo: str,
           day: date) -> JournalSpec | None:  # fmt: skip
-    postings = [p for p in postings if p.amount != 0]
+    # Same account and dimensions (a line's deductible and coinsurance both move from the payer
+    # to the patient): one posting for their sum, the balances are the same with fewer rows.
+    merged: dict[tuple[Any, ...], Decimal] = {}
+    for p in postings:
+        where = (p.account, p.patient_id, p.payer_id, p.claim_id, p.claim_line_id, p.location_id)
+        merged[where] = merged.get(where, ZERO) + p.amount
+    postings = [
+        Posting(account=account, amount=amount, patient_id=patient, payer_id=payer,
+                claim_id=claim, claim_line_id=line, location_id=location)
+        for (account, patient, payer, claim, line, location), amount in merged.items()
+        if amount != 0
+    ]  # fmt: skip
     if not postings:
         return None
     return JournalSpec(

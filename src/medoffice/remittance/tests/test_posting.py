@@ -89,6 +89,24 @@ def test_one_audit_entry_per_patient_says_what_the_era_did(claim, biller, patien
     assert seen == "submitted" and history == [("submitted", "accepted"), ("accepted", "paid")]
 
 
+def test_a_lines_deductible_and_coinsurance_move_to_the_patient_as_one_pair(claim, biller):
+    pcn = claim.patient_control_number
+    content = era(
+        clp(pcn, "1", "168", "51", "44",
+            svc("99213", "150", "51", "CO*45*55", "PR*1*25", "PR*2*19", control=f"{pcn}-1",
+                modifiers="25"),
+            svc("36415", "18", "0", "CO*45*18", control=f"{pcn}-2")),
+        total="51",
+    )  # fmt: skip
+    era_import(name="ded.835", content=content, actor=biller)
+    transfer = Journal.objects.get(source="era", kind="patient_transfer")
+    line1 = claim.lines.get(line_number=1)
+    assert sorted((p.account, p.amount, p.claim_line_id) for p in transfer.postings.all()) == [
+        ("ar_patient", D("44.00"), line1.pk), ("ar_payer", D("-44.00"), line1.pk),
+    ]  # fmt: skip
+    assert claim_balance(claim.pk) == D("0.00") and ledger_reconcile().ok
+
+
 def test_reimport_posts_nothing(claim, biller):
     era_import(name="a.835", content=paid_era(claim), actor=biller)
     postings = Posting.objects.count()
