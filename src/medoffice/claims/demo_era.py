@@ -33,6 +33,7 @@ ZERO, CENT = Decimal("0.00"), Decimal("0.01")
 DENIALS = [("16", "M51"), ("18", ""), ("27", ""), ("50", "N115"), ("97", "M15"), ("197", "")]
 PAYS_AFTER = {"MB": 14, "MC": 24, "CH": 18}  # days from submission; others 20
 PATH = [ClaimStatus.SCRUBBED, ClaimStatus.READY, ClaimStatus.SUBMITTED]
+CLAIMS_PER_READ = 20_000  # SQLite refuses a statement with more than 250,000 (or 32,766) values
 
 
 def _money(value: Decimal) -> Decimal:
@@ -180,12 +181,18 @@ def submit_and_pay(ctx: DemoContext) -> str:
 
     rng, biller = ctx.rng, ctx.shared["users"]["biller"]
     today = timezone.localdate()
-    claims = list(
+    ids = list(
         Claim.objects.filter(status=ClaimStatus.DRAFT, service_date_from__lt=today - timedelta(days=14))
-        .select_related("payer", "patient", "coverage")
-        .prefetch_related(Prefetch("lines", ClaimLine.objects.select_related("charge_line").order_by("line_number")))
-        .order_by("pk")
+        .order_by("pk").values_list("pk", flat=True)
     )  # fmt: skip
+    claims: list[Claim] = []
+    for start in range(0, len(ids), CLAIMS_PER_READ):  # a prefetch's IN list has a size limit
+        claims.extend(
+            Claim.objects.filter(pk__in=ids[start : start + CLAIMS_PER_READ])
+            .select_related("payer", "patient", "coverage")
+            .prefetch_related(Prefetch("lines", ClaimLine.objects.select_related("charge_line").order_by("line_number")))
+            .order_by("pk")
+        )  # fmt: skip
     batches: dict[tuple[date, int], list[Claim]] = defaultdict(list)
     for claim in claims:
         day = _tuesday_after(claim.service_date_from + timedelta(days=2))
