@@ -100,14 +100,55 @@ def main_nav(page: Any) -> Any:
     return page.get_by_role("navigation", name="Main")
 
 
+NavEntry = str | tuple[str, list[str]]
+
+_READ_MENU_BAR = """bar => Array.from(bar.children).flatMap(li => {
+  const menu = li.querySelector(":scope > details.dropdown");
+  if (menu) {
+    const links = Array.from(menu.querySelectorAll(":scope > ul a"));
+    return [[menu.querySelector(":scope > summary").textContent.trim(),
+             links.map(a => a.textContent.trim())]];
+  }
+  const link = li.querySelector(":scope > a");
+  if (!link || link.getAttribute("href") === "/accounts/profile/") return [];
+  return [link.textContent.trim()];
+})"""
+
+
+def nav_menus(page: Any) -> list[NavEntry]:
+    """The main navigation's bar, read from the page whether its menus are open or not: a
+    plain link as its label, a menu as (its name, its links' labels); without the profile
+    link and the sign-out button."""
+    bar = main_nav(page).locator(".main-nav").evaluate(_READ_MENU_BAR)
+    return [entry if isinstance(entry, str) else (entry[0], entry[1]) for entry in bar]
+
+
 def nav_labels(page: Any) -> list[str]:
-    """The entries of the main navigation, without the profile link and the sign-out button."""
-    links = main_nav(page).locator(".main-nav > li > a").all_inner_texts()
-    return [label.strip() for label in links if label.strip() != _username(page)]
+    """Every link of the main navigation, menus flattened, without profile and sign-out."""
+    labels: list[str] = []
+    for entry in nav_menus(page):
+        labels.extend([entry] if isinstance(entry, str) else entry[1])
+    return labels
 
 
-def _username(page: Any) -> str:
-    return page.locator(".main-nav a[href='/accounts/profile/']").inner_text().strip()
+def nav_menu(page: Any, name: str) -> Any:
+    """The <details> of the main navigation's menu called `name`."""
+    summary = page.locator("summary", has_text=re.compile(rf"^\s*{re.escape(name)}\s*$"))
+    return main_nav(page).locator("details.dropdown", has=summary)
+
+
+def nav_link(page: Any, label: str) -> Any:
+    """The main navigation's link `label`, ready to click: the phone's Menu toggle and the menu
+    holding the link are opened first if they are closed."""
+    nav = main_nav(page)
+    toggle = nav.locator("details.menu-toggle")
+    if not toggle.evaluate("d => d.open"):
+        toggle.locator("summary").first.click()
+    anywhere = page.get_by_role("link", name=label, exact=True, include_hidden=True)
+    menu = nav.locator("details.dropdown", has=anywhere)
+    if menu.count() and not menu.evaluate("d => d.open"):
+        menu.locator("summary").click()
+    return nav.get_by_role("link", name=label, exact=True)
 
 
 def check_accessibility_basics(page: Any) -> None:

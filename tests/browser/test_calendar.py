@@ -25,7 +25,7 @@ from medoffice.testing.factories import LocationFactory, UserFactory
 from medoffice.testing.personas import persona
 
 from .conftest import PHONE
-from .flows import check_accessibility_basics, main_nav, open_sign_in, path_is, sign_in
+from .flows import check_accessibility_basics, nav_link, open_sign_in, path_is, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -122,7 +122,7 @@ def test_front_desk_books_and_drags_on_the_day_view(page, new_page, screenshot):
     open_sign_in(page)
     sign_in(page, "frontdesk")
     with page.expect_navigation():
-        main_nav(page).get_by_role("link", name="Schedule", exact=True).click()
+        nav_link(page, "Schedule").click()
     expect(page).to_have_url(path_is("/schedule/day/"))
     page.goto(f"/schedule/day/?date={day.isoformat()}")
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"{day:%B} {day.day}")

@@ -16,7 +16,7 @@ from medoffice.patients.services import patient_register
 from medoffice.testing.personas import persona
 
 from .conftest import PHONE
-from .flows import check_accessibility_basics, main_nav, open_sign_in, path_is, sign_in
+from .flows import check_accessibility_basics, nav_link, open_sign_in, path_is, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +61,7 @@ def test_front_desk_registers_a_patient_with_coverage_and_consent(page, new_page
     panel = page.get_by_role("region", name="Patients registered today")
     expect(panel).to_contain_text("Nguyen, Thao")
     with page.expect_navigation():
-        main_nav(page).get_by_role("link", name="New patient").click()
+        nav_link(page, "New patient").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("New patient")
     check_accessibility_basics(page)
 

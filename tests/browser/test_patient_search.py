@@ -11,7 +11,7 @@ from medoffice.patients.tests.search_support import make_patient
 from medoffice.testing.personas import persona
 
 from .conftest import PHONE
-from .flows import check_accessibility_basics, main_nav, open_sign_in, path_is, sign_in
+from .flows import check_accessibility_basics, nav_link, open_sign_in, path_is, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +31,7 @@ def test_front_desk_finds_a_misspelled_name_and_opens_the_record(page, new_page,
     open_sign_in(page)
     sign_in(page, "frontdesk")
     with page.expect_navigation():
-        main_nav(page).get_by_role("link", name="Patients", exact=True).click()
+        nav_link(page, "Patients").click()
     expect(page).to_have_url(path_is("/patients/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Find a patient")
     check_accessibility_basics(page)

@@ -21,7 +21,7 @@ from medoffice.scheduling.tests.conftest import clinic, make_patient, next_weekd
 from medoffice.testing.personas import persona
 
 from .conftest import PHONE
-from .flows import check_accessibility_basics, main_nav, open_sign_in, path_is, sign_in
+from .flows import check_accessibility_basics, nav_link, open_sign_in, path_is, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -114,7 +114,7 @@ def test_the_manager_previews_new_hours_before_saving(page, screenshot, clinic):
     open_sign_in(page)
     sign_in(page, manager.username)
     with page.expect_navigation():
-        main_nav(page).get_by_role("link", name="Schedule setup").click()
+        nav_link(page, "Schedule setup").click()
     check_accessibility_basics(page)
     screenshot(page, "setup-overview")
     with page.expect_navigation():

@@ -37,7 +37,7 @@ from medoffice.scheduling.models import Provider
 from medoffice.testing.personas import persona
 
 from .conftest import PHONE
-from .flows import check_accessibility_basics, main_nav, open_sign_in, sign_in
+from .flows import check_accessibility_basics, nav_link, open_sign_in, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -142,7 +142,7 @@ def _era_for(claim: Claim) -> str:
 def _go(page: Any, label: str) -> None:
     """Follow a main-menu entry, as a person would."""
     with page.expect_navigation():
-        main_nav(page).get_by_role("link", name=label, exact=True).click()
+        nav_link(page, label).click()
 
 
 def _fits_the_phone(page: Any) -> None:

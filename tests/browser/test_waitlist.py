@@ -19,7 +19,7 @@ from medoffice.scheduling.tests.conftest import clinic, make_patient, next_weekd
 from medoffice.testing.personas import persona
 
 from .conftest import PHONE
-from .flows import check_accessibility_basics, main_nav, open_sign_in, path_is, sign_in
+from .flows import check_accessibility_basics, nav_link, open_sign_in, path_is, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -71,7 +71,7 @@ def test_a_cancellation_is_filled_from_the_waitlist(
     open_sign_in(page)
     sign_in(page, "frontdesk")
     with page.expect_navigation():
-        main_nav(page).get_by_role("link", name="Waitlist").click()
+        nav_link(page, "Waitlist").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Waitlist")
     with page.expect_navigation():
         page.get_by_role("button", name="Add to the waitlist").click()
@@ -136,7 +136,7 @@ def test_a_cancellation_is_filled_from_the_waitlist(
         "Failed, need attention"
     )
     with manager.expect_navigation():
-        main_nav(manager).get_by_role("link", name="Outbox").click()
+        nav_link(manager, "Outbox").click()
     check_accessibility_basics(manager)
     rows = manager.locator("#outbox tbody tr", has_text="Waverly, Wanda")
     expect(rows.filter(has_text="Waitlist offer")).to_contain_text("Sent")

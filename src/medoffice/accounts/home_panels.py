@@ -105,6 +105,7 @@ def register_all() -> None:
             "System admin",
             "admin:index",
             AccessRule("role", roles=frozenset({RoleCode.ADMIN})),
-            order=950,
+            group=navigation.SETUP,
+            order=90,
         )
     )

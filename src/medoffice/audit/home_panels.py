@@ -27,7 +27,8 @@ def register_all() -> None:
             "Audit log",
             "audit:event_list",
             AccessRule("capability", Capability.AUDIT_LOG),
-            order=700,
+            group=navigation.COMPLIANCE,
+            order=20,
         )
     )
     navigation.register(
@@ -36,7 +37,8 @@ def register_all() -> None:
             "Emergency access",
             "audit:emergency_list",
             AccessRule("capability", Capability.AUDIT_LOG, Need.EDIT),
-            order=710,
+            group=navigation.COMPLIANCE,
+            order=30,
         )
     )
     home.register(

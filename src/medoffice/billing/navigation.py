@@ -10,16 +10,19 @@ OFFICE = AccessRule("role", roles=frozenset({RoleCode.BILLER, RoleCode.MANAGER})
 
 
 def register_all() -> None:
+    billing, setup = navigation.BILLING, navigation.SETUP
     entries = (
         # Clinicians hold billing for their own records only: the menu is the office's.
         ("billing_fees", "Fee schedules", "billing:fee_list",
-         AccessRule("role", roles=frozenset({RoleCode.BILLER, RoleCode.MANAGER})), 310),
+         AccessRule("role", roles=frozenset({RoleCode.BILLER, RoleCode.MANAGER})), setup, 10),
         ("billing_adjustments", "Write-offs and refunds", "billing:adjustment_list",
-         AccessRule("capability", Capability.REFUNDS_WRITEOFFS), 320),
+         AccessRule("capability", Capability.REFUNDS_WRITEOFFS), billing, 80),
         ("billing_periods", "Month-end close", "billing:period_list",
-         AccessRule("capability", Capability.PERIOD_CLOSE), 330),
-        ("billing_ar", "Accounts receivable", "billing:ar_report", OFFICE, 305),
-        ("billing_statements", "Patient statements", "billing:statement_list", OFFICE, 306),
+         AccessRule("capability", Capability.PERIOD_CLOSE), billing, 90),
+        ("billing_ar", "Accounts receivable", "billing:ar_report", OFFICE, billing, 60),
+        ("billing_statements", "Patient statements", "billing:statement_list", OFFICE, billing, 70),
     )  # fmt: skip
-    for key, label, url_name, rule, order in entries:
-        navigation.register(navigation.NavItem(key, label, url_name, rule, order=order))
+    for key, label, url_name, rule, group, order in entries:
+        navigation.register(
+            navigation.NavItem(key, label, url_name, rule, group=group, order=order)
+        )

@@ -49,7 +49,8 @@ def register_all() -> None:
             "Records audit",
             "chart:records_audit",
             AccessRule("capability", Capability.CHART_COMPLETENESS),
-            order=400,
+            group=navigation.COMPLIANCE,
+            order=10,
         )
     )
     home.register(

@@ -10,9 +10,14 @@ BILLING_VIEW = AccessRule("capability", Capability.BILLING)
 
 
 def register_all() -> None:
+    billing = navigation.BILLING
     navigation.register(
-        navigation.NavItem("charges", "Charges", "claims:charge_review", BILLING_VIEW, order=300)
+        navigation.NavItem(
+            "charges", "Charges", "claims:charge_review", BILLING_VIEW, group=billing, order=10
+        )
     )
     navigation.register(
-        navigation.NavItem("claims", "Claims", "claims:worklist", BILLING_VIEW, order=301)
+        navigation.NavItem(
+            "claims", "Claims", "claims:worklist", BILLING_VIEW, group=billing, order=20
+        )
     )

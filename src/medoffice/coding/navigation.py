@@ -14,6 +14,7 @@ def register_all() -> None:
             "Code tables",
             "coding:tables",
             AccessRule("capability", Capability.CODING),
-            order=520,
+            group=navigation.SETUP,
+            order=30,
         )
     )

@@ -30,7 +30,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     roles = effective_roles(user)
     return {
-        "nav_items": navigation.visible_items(roles) if roles else [],
+        "nav_menus": navigation.visible_menus(roles, request.path) if roles else [],
         "user_role_labels": [RoleCode(r).label for r in sorted(roles)],
         "idle_timeout_seconds": settings.IDLE_TIMEOUT_MINUTES * 60,
         "practice_name": _practice_name(),

@@ -30,7 +30,9 @@ def _my_jobs(request: HttpRequest) -> dict[str, Any]:
 
 def register_all() -> None:
     navigation.register(NavItemHome)
-    navigation.register(navigation.NavItem("jobs", "Jobs", "core:job_list", ANYONE, order=900))
+    navigation.register(
+        navigation.NavItem("jobs", "Jobs", "core:job_list", ANYONE, group=navigation.JOBS)
+    )
     home.register(
         home.HomePanel(
             "my_access",
@@ -48,4 +50,4 @@ def register_all() -> None:
     )
 
 
-NavItemHome = navigation.NavItem("home", "Home", "core:home", ANYONE, order=0)
+NavItemHome = navigation.NavItem("home", "Home", "core:home", ANYONE, group=navigation.HOME)

@@ -38,7 +38,14 @@ def _today(request: HttpRequest) -> dict[str, Any]:
 
 def register_all() -> None:
     navigation.register(
-        navigation.NavItem("frontdesk_board", "Front desk", "frontdesk:board", FLOW_VIEW, order=150)
+        navigation.NavItem(
+            "frontdesk_board",
+            "Front desk",
+            "frontdesk:board",
+            FLOW_VIEW,
+            group=navigation.SCHEDULING,
+            order=20,
+        )
     )
     navigation.register(
         navigation.NavItem(
@@ -48,7 +55,8 @@ def register_all() -> None:
             # The page is open to every role with the flow reports (the board links to it);
             # the menu entry is the manager's.
             AccessRule("role", roles=frozenset({RoleCode.MANAGER})),
-            order=560,
+            group=navigation.SCHEDULING,
+            order=50,
         )
     )
     home.register(

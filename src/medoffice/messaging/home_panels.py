@@ -21,11 +21,19 @@ def _outbox(request: HttpRequest) -> dict[str, Any]:
 
 def register_all() -> None:
     navigation.register(
-        navigation.NavItem("outbox", "Outbox", "messaging:outbox", MANAGER, order=420)
+        # The messages the practice sends patients (confirmations, reminders, offers).
+        navigation.NavItem(
+            "outbox", "Outbox", "messaging:outbox", MANAGER, group=navigation.PATIENTS, order=40
+        )
     )
     navigation.register(
         navigation.NavItem(
-            "calendar_feeds", "Calendar feed", "messaging:calendar_feeds", FEED_PEOPLE, order=430
+            "calendar_feeds",
+            "Calendar feed",
+            "messaging:calendar_feeds",
+            FEED_PEOPLE,
+            group=navigation.SCHEDULING,
+            order=60,
         )
     )
     home.register(

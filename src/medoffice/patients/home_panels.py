@@ -23,11 +23,23 @@ def _registered_today(request: HttpRequest) -> dict[str, Any]:
 def register_all() -> None:
     # "Patients" opens the search page (built beside the registry, in views_search.py).
     navigation.register(
-        navigation.NavItem("patients", "Patients", "patients:search", DEMOGRAPHICS_VIEW, order=100)
+        navigation.NavItem(
+            "patients",
+            "Patients",
+            "patients:search",
+            DEMOGRAPHICS_VIEW,
+            group=navigation.PATIENTS,
+            order=10,
+        )
     )
     navigation.register(
         navigation.NavItem(
-            "patients_new", "New patient", "patients:new", DEMOGRAPHICS_EDIT, order=110
+            "patients_new",
+            "New patient",
+            "patients:new",
+            DEMOGRAPHICS_EDIT,
+            group=navigation.PATIENTS,
+            order=20,
         )
     )
     navigation.register(
@@ -38,7 +50,8 @@ def register_all() -> None:
             # The payer table is billing's and the manager's to keep; the front desk reaches
             # it from the coverage form.
             AccessRule("role", roles=frozenset({RoleCode.BILLER, RoleCode.MANAGER})),
-            order=600,
+            group=navigation.SETUP,
+            order=20,
         )
     )
     home.register(

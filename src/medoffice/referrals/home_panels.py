@@ -21,7 +21,8 @@ def register_all() -> None:
             "Referrals",
             "referrals:worklist",
             AccessRule("capability", Capability.REFERRALS),
-            order=210,
+            group=navigation.PATIENTS,
+            order=30,
         )
     )
     home.register(

@@ -11,9 +11,12 @@ OFFICE = AccessRule("role", roles=frozenset(str(r) for r in office_roles(Need.VI
 
 
 def register_all() -> None:
+    billing = navigation.BILLING
     navigation.register(
-        navigation.NavItem("eras", "ERAs", "remittance:file_list", OFFICE, order=302)
+        navigation.NavItem("eras", "ERAs", "remittance:file_list", OFFICE, group=billing, order=40)
     )
     navigation.register(
-        navigation.NavItem("denials", "Denials", "remittance:denials", OFFICE, order=303)
+        navigation.NavItem(
+            "denials", "Denials", "remittance:denials", OFFICE, group=billing, order=50
+        )
     )

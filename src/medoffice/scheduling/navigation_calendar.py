@@ -14,6 +14,7 @@ def register_all() -> None:
             "Schedule",
             "scheduling:calendar_day",
             AccessRule("capability", Capability.SCHEDULE),
-            order=120,
+            group=navigation.SCHEDULING,
+            order=10,
         )
     )

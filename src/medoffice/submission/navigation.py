@@ -10,6 +10,11 @@ from medoffice.submission.access import office_rule
 def register_all() -> None:
     navigation.register(
         navigation.NavItem(
-            "submission", "Claim submission", "submission:index", office_rule(Need.VIEW), order=304
+            "submission",
+            "Claim submission",
+            "submission:index",
+            office_rule(Need.VIEW),
+            group=navigation.BILLING,
+            order=30,
         )
     )

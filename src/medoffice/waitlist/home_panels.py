@@ -21,7 +21,14 @@ def _counts(request: HttpRequest) -> dict[str, Any]:
 
 def register_all() -> None:
     navigation.register(
-        navigation.NavItem("waitlist", "Waitlist", "waitlist:list", SCHEDULE_VIEW, order=220)
+        navigation.NavItem(
+            "waitlist",
+            "Waitlist",
+            "waitlist:list",
+            SCHEDULE_VIEW,
+            group=navigation.SCHEDULING,
+            order=40,
+        )
     )
     home.register(
         home.HomePanel(

@@ -64,10 +64,51 @@
     function sync() { menu.open = !narrow.matches; }
     sync();
     if (narrow.addEventListener) narrow.addEventListener("change", sync);
+    // Escape folds the phone menu back behind its toggle; an open group inside it closes
+    // first (setupNavGroups).
+    document.addEventListener("keydown", function (evt) {
+      if (evt.key !== "Escape" || !narrow.matches || !menu.open) return;
+      if (!menu.contains(document.activeElement)) return;
+      if (menu.querySelector("details.dropdown[open]")) return;
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    });
+  }
+
+  // The main menu's groups are Pico dropdowns (<details class="dropdown">): they open and
+  // close without script, from the mouse or the keyboard (Tab to a group, Enter or Space).
+  // This adds what a menu is expected to do: one group open at a time, Escape closes the open
+  // one and puts focus back on its name, and tabbing out of a group closes it.
+  function setupNavGroups() {
+    var groups = Array.prototype.slice.call(document.querySelectorAll(".main-nav details.dropdown"));
+    groups.forEach(function (group) {
+      group.addEventListener("toggle", function () {
+        if (!group.open) return;
+        groups.forEach(function (other) { if (other !== group) other.open = false; });
+      });
+      group.addEventListener("focusout", function (evt) {
+        // Focus moved to something else on the page (Tab) while the group's list covers the
+        // page (a desktop dropdown). A click elsewhere lands on Pico's transparent overlay,
+        // which closes the group by itself. In the phone menu the list is part of the menu's
+        // column: closing it on a tap elsewhere would move what was tapped before the click.
+        if (!group.open || !evt.relatedTarget || group.contains(evt.relatedTarget)) return;
+        var list = group.querySelector("ul");
+        if (list && window.getComputedStyle(list).position === "absolute") group.open = false;
+      });
+    });
+    document.addEventListener("keydown", function (evt) {
+      if (evt.key !== "Escape") return;
+      var open = groups.filter(function (g) { return g.open; })[0];
+      if (!open) return;
+      var hadFocus = open.contains(document.activeElement);
+      open.open = false;
+      if (hadFocus) open.querySelector("summary").focus();
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     setupMenu();
+    setupNavGroups();
     setupIdleTimer();
     setupConfirm();
     setupPrint();
