@@ -136,7 +136,9 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA journal_mode=WAL;"
             "PRAGMA synchronous=NORMAL;"
             "PRAGMA foreign_keys=ON;"
-            "PRAGMA cache_size=-64000;"
+            # An upper bound (pages are allocated as they are read, and freed with the
+            # connection): a big practice's ledger indexes must fit for bulk posting and A/R.
+            f"PRAGMA cache_size=-{env_int('MEDOFFICE_SQLITE_CACHE_MB', 1024) * 1024};"
         ),
     }
     # A file (not :memory:) so tests see WAL and real locking; per process so runs don't collide.
