@@ -21,7 +21,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 
 from medoffice.billing.models import Account, JournalKind, Posting
@@ -145,7 +146,12 @@ def _patient_open_sql(flt: AgingFilter) -> tuple[str, list[Any]]:
 
 
 def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
+    """Run one aging aggregate. On PostgreSQL with more sort memory for its statement: the
+    patients' window and the per-line grouping sort a few hundred thousand rows, which at the
+    server's default 4 MB spill to disk (settings.REPORT_WORK_MEM_MB)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SET LOCAL work_mem = '{int(settings.REPORT_WORK_MEM_MB)}MB'")
         cursor.execute(sql, params)
         return cursor.fetchall()
 

@@ -180,6 +180,8 @@ IDLE_TIMEOUT_MINUTES = env_int("MEDOFFICE_IDLE_TIMEOUT_MINUTES", 15)
 # synchronous=NORMAL gives every commit: a server crash can lose the last fraction of a
 # second of view entries, never a change, and never breaks the chain. Off: every entry waits.
 AUDIT_FAST_VIEW_COMMIT = env_bool("MEDOFFICE_AUDIT_FAST_VIEW_COMMIT", True)
+# PostgreSQL sort memory for one A/R aggregate (SET LOCAL work_mem in its transaction).
+REPORT_WORK_MEM_MB = env_int("MEDOFFICE_PG_REPORT_WORK_MEM_MB", 128)
 EMERGENCY_ACCESS_HOURS = env_int("MEDOFFICE_EMERGENCY_ACCESS_HOURS", 4)
 OTP_TOTP_ISSUER = env_str("MEDOFFICE_OTP_ISSUER", "MedOffice")
 OTP_TOTP_THROTTLE_FACTOR = 1
