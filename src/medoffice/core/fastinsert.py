@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection, models
@@ -255,6 +255,26 @@ def update_values(
         _, prepared = prepare_rows(model, names, rows)
         sets = ", ".join(f"{quote(_column(f))} = %s" for f in concrete)
         cursor.executemany(f"UPDATE {table} SET {sets} WHERE {pk} = %s", prepared)  # noqa: S608
+
+
+def instance_maker(model: type[models.Model]) -> Callable[..., Any]:
+    """A constructor of unsaved instances from keyword values (attribute names: `claim_id`),
+    every other column at its default, through Model(*args): Model(**kwargs) handles each
+    keyword apart, and an ERA builds tens of thousands of rows."""
+    concrete = model._meta.concrete_fields
+    names = {f.attname for f in concrete}
+    plan = [(f.attname, None if f.primary_key else f.get_default) for f in concrete]
+
+    def make(**values: Any) -> Any:
+        unknown = values.keys() - names
+        if unknown:
+            raise TypeError(f"{model.__name__} has no column {', '.join(sorted(unknown))}")
+        return model(*[
+            values[name] if name in values else (default() if default else None)
+            for name, default in plan
+        ])  # fmt: skip
+
+    return make
 
 
 def insert_objects(objects: Sequence[models.Model]) -> None:

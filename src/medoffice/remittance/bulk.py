@@ -29,7 +29,7 @@ from medoffice.claims.services import (
     claims_transition_many,
 )
 from medoffice.core import registry
-from medoffice.core.fastinsert import insert_objects, insert_rows, update_rows
+from medoffice.core.fastinsert import insert_objects, insert_rows, instance_maker, update_rows
 from medoffice.interop.x12.remit835 import ClaimPayment, ServicePayment
 from medoffice.remittance import posting
 from medoffice.remittance.models import (
@@ -148,10 +148,11 @@ def segments(payments: list[ClaimPayment]) -> Iterator[list[tuple[int, ClaimPaym
 
 def build_rows(items: list[Item]) -> None:
     """Each claim's lines as the payer sent them (matched or not), not saved yet."""
+    new_line = instance_maker(RemittanceLine)
     for item in items:
         item.rows = [
-            RemittanceLine(
-                remittance_claim=item.rc, procedure_code=service.procedure_code,
+            new_line(
+                procedure_code=service.procedure_code,
                 modifiers=list(service.modifiers), service_date=service.service_date,
                 line_control_number=service.line_control_number[:50], billed=service.billed,
                 paid=service.paid, allowed=service.allowed, remark_codes=service.remark_codes,
@@ -211,7 +212,9 @@ def price(items: list[Item], fees: Fees) -> None:
                 )
 
 
-def _adjudicate(items: list[Item], actor: Any, day: date, reference: str) -> None:
+def _adjudicate(
+    items: list[Item], actor: Any, day: date, reference: str, new_reference: bool
+) -> None:
     pairs = [(item, line) for item in items for _, line in item.matches]
     inputs = [
         AdjudicationInput(
@@ -224,7 +227,11 @@ def _adjudicate(items: list[Item], actor: Any, day: date, reference: str) -> Non
         for item in items for service, line in item.matches
     ]  # fmt: skip
     for (item, line), outcome in zip(
-        pairs, claim_line_adjudications_record(items=inputs, actor=actor, audit=False), strict=True
+        pairs,
+        claim_line_adjudications_record(
+            items=inputs, actor=actor, audit=False, references_are_new=new_reference
+        ),
+        strict=True,
     ):
         if isinstance(outcome, ValidationError):
             item.outcome.notes.append(
@@ -281,7 +288,7 @@ def write_matched(items: list[Item], *, actor: Any, day: date, reference: str, t
         owners, post_journals(specs, actor, audit=False, keys_are_new=rows_are_new), strict=True
     ):
         item.outcome.journal_ids.append(journal_id)
-    _adjudicate(items, actor, day, reference)
+    _adjudicate(items, actor, day, reference, rows_are_new)
     _move_statuses(items, actor)
     due = timezone.localdate() + timedelta(days=14)
     insert_rows(
@@ -353,10 +360,11 @@ def post_segment(segment: list[tuple[int, ClaimPayment]], *, remittance: Any, pa
     """Record and post one segment of a remittance's claims; returns them, each matched and
     posted or left unmatched with its money in `unapplied`."""
     claims, lines = claims_by_pcn({payment.patient_control_number for _, payment in segment})
+    new_claim = instance_maker(RemittanceClaim)
     items = []
     for sequence, payment in segment:
-        rc = RemittanceClaim(
-            remittance=remittance, sequence=sequence,
+        rc = new_claim(
+            remittance_id=remittance.pk, sequence=sequence,
             patient_control_number=payment.patient_control_number[:38],
             status_code=payment.status_code[:2], payer_claim_number=payment.payer_claim_number[:50],
             billed=payment.billed, paid=payment.paid,

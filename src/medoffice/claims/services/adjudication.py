@@ -169,14 +169,17 @@ def claim_line_adjudication_record(
 
 
 def claim_line_adjudications_record(
-    *, items: Sequence[AdjudicationInput], actor: Any, audit: bool = True
-) -> list[ClaimLineAdjudication | ValidationError]:
+    *, items: Sequence[AdjudicationInput], actor: Any, audit: bool = True,
+    references_are_new: bool = False,
+) -> list[ClaimLineAdjudication | ValidationError]:  # fmt: skip
     """Record many decisions at once (an ERA's lines), each validated as
     `claim_line_adjudication_record` validates it, with the code tables looked up once and one
     bulk insert. Returns, in the order of `items`, each line's record (the earlier one when the
     same line, payer and source reference was recorded before) or the ValidationError that
     refused it. One audit entry per patient lists the claims and records (with `audit=False`
-    the caller writes them in the same transaction).
+    the caller writes them in the same transaction). `references_are_new`: the source references
+    name something made in this transaction (an ERA just imported), so no earlier record can
+    carry them and none is looked up; the unique constraint still holds.
 
     Raises AccessDenied when the actor may not record a patient's claims (nothing is written).
     """
@@ -192,7 +195,11 @@ def claim_line_adjudications_record(
             fields[n] = _clean(item, codes)
         except ValidationError as exc:
             out[n] = exc
-    earlier = _earlier_records([f for f in fields.values() if f["source_reference"]])
+    earlier = (
+        {}
+        if references_are_new
+        else _earlier_records([f for f in fields.values() if f["source_reference"]])
+    )
     now, new, first_of = timezone.now(), [], {}
     for n, f in fields.items():
         key = (f["claim_line"].pk, f["payer_id"], f["source_reference"])

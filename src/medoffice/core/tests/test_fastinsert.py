@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from medoffice.core.fastinsert import insert_rows, update_rows, update_values
+from medoffice.core.fastinsert import insert_rows, instance_maker, update_rows, update_values
 from medoffice.remittance.models import (
     FileStatus,
     ItemStatus,
@@ -90,3 +90,18 @@ def test_update_rows_and_values_touch_only_the_rows_named(remittance):
 def test_a_name_that_is_not_a_column_is_refused(remittance):
     with pytest.raises(ValueError, match="not a column"):
         insert_rows(RemittanceClaim, ["lines"], [[1]])
+
+
+def test_instance_maker_fills_defaults_and_refuses_unknown_columns(remittance):
+    make = instance_maker(RemittanceClaim)
+    one, two = (
+        make(remittance_id=remittance.pk, sequence=n, patient_control_number=f"P{n}",
+             status_code="1", billed=Decimal("5.00"), paid=Decimal("0.00"),
+             patient_responsibility=Decimal("0.00"), status=ItemStatus.UNMATCHED)
+        for n in (1, 2)
+    )  # fmt: skip
+    assert one.pk is None and one.remark_codes == [] and one.notes == [] and one.claim_id is None
+    one.notes.append("x")
+    assert two.notes == []  # each instance its own default list
+    with pytest.raises(TypeError, match="no column lines"):
+        make(lines=[])
