@@ -13,7 +13,7 @@ from medoffice.patients.services import patient_register
 from medoffice.testing.personas import persona
 
 from .conftest import PHONE
-from .flows import open_sign_in, path_is, sign_in
+from .flows import nav_link, open_sign_in, path_is, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -133,9 +133,7 @@ def test_manager_reads_the_records_audit(page, screenshot):
         "Finished visits without a diagnosis"
     )
     with page.expect_navigation():
-        page.get_by_role("navigation", name="Main").get_by_role(
-            "link", name="Records audit"
-        ).click()
+        nav_link(page, "Records audit").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Records audit")
     expect(page.locator("#count-no_diagnosis")).to_have_text("1")
     expect(page.locator("#no_diagnosis")).to_contain_text("Nakamura, Ken")

@@ -20,7 +20,7 @@ from medoffice.scheduling.tests.conftest import clinic, make_patient  # noqa: F4
 from medoffice.testing.personas import persona
 
 from .conftest import PHONE
-from .flows import check_accessibility_basics, open_sign_in, path_is, sign_in
+from .flows import check_accessibility_basics, nav_link, open_sign_in, path_is, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +49,7 @@ def test_a_visit_through_the_board(clinic, new_page, screenshot, console):  # no
     desk = new_page()
     open_sign_in(desk)
     sign_in(desk, "frontdesk")
-    desk.get_by_role("link", name="Front desk", exact=True).click()
+    nav_link(desk, "Front desk").click()
     expect(desk.get_by_role("heading", level=1)).to_have_text("Front desk: Riverside")
     expect(_section(desk, "expected")).to_contain_text("Grace Okafor")
     expect(_section(desk, "expected")).to_contain_text("(goes by Gigi)")
@@ -135,7 +135,7 @@ def test_a_visit_through_the_board(clinic, new_page, screenshot, console):  # no
     persona("manager", location=location)
     open_sign_in(manager)
     sign_in(manager, "manager")
-    manager.get_by_role("link", name="Wait times").click()
+    nav_link(manager, "Wait times").click()
     expect(manager.get_by_role("heading", level=1)).to_have_text("Wait times")
     expect(manager.locator("#wait-times")).to_contain_text("Arrival to roomed")
     check_accessibility_basics(manager)
