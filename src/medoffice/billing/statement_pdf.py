@@ -13,7 +13,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from reportlab.platypus.flowables import Flowable
 
 from medoffice.billing.models import Statement
-from medoffice.core.pdf import CELL, STYLES
+from medoffice.core.pdf import CELL, STYLES, page_footer
 from medoffice.core.pdf import escape as _escape
 from medoffice.core.pdf import table as _table
 
@@ -46,14 +46,10 @@ def statement_pdf(statement: Statement) -> bytes:
     practice, remit_lines, phone = _remit_to()
     buffer = io.BytesIO()
 
-    def footer(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 7.5)
-        canvas.drawString(0.6 * inch, 0.45 * inch,
-                          f"Account {patient.mrn} - statement of {statement.statement_date} - "
-                          "confidential health information")  # fmt: skip
-        canvas.drawRightString(7.9 * inch, 0.45 * inch, f"Page {doc.page}")
-        canvas.restoreState()
+    footer = page_footer(
+        f"Account {patient.mrn} - statement of {statement.statement_date} - "
+        "confidential health information"
+    )
 
     doc = SimpleDocTemplate(
         buffer, pagesize=letter, leftMargin=0.6 * inch, rightMargin=0.6 * inch,

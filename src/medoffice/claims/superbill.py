@@ -14,7 +14,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 from reportlab.platypus.flowables import Flowable
 
 from medoffice.claims.selectors import Superbill
-from medoffice.core.pdf import CELL, STYLES
+from medoffice.core.pdf import CELL, STYLES, page_footer
 from medoffice.core.pdf import escape as _escape
 from medoffice.core.pdf import table as _table
 
@@ -31,16 +31,10 @@ def superbill_pdf(bill: Superbill) -> bytes:
     buffer = io.BytesIO()
     generated = timezone.localtime().strftime("%Y-%m-%d %H:%M")
 
-    def footer(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 7.5)
-        canvas.drawString(
-            0.6 * inch, 0.45 * inch,
-            f"{patient.family_name}, {patient.given_name} - MRN {patient.mrn} - printed "
-            f"{generated} - confidential health information",
-        )  # fmt: skip
-        canvas.drawRightString(7.9 * inch, 0.45 * inch, f"Page {doc.page}")
-        canvas.restoreState()
+    footer = page_footer(
+        f"{patient.family_name}, {patient.given_name} - MRN {patient.mrn} - printed "
+        f"{generated} - confidential health information"
+    )
 
     doc = SimpleDocTemplate(
         buffer, pagesize=letter, leftMargin=0.6 * inch, rightMargin=0.6 * inch,

@@ -1,8 +1,10 @@
-"""Shared pieces of MedOffice's printable documents (ReportLab): text styles and the ruled table
-the superbill, the record summary and the patient statement all use."""
+"""Shared pieces of MedOffice's printable documents (ReportLab): text styles, the ruled table and
+the page footer the superbill, the record summary, the patient statement and the appeal letter
+all use."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from reportlab.lib import colors
@@ -36,3 +38,17 @@ def table(header: list[str], rows: list[list[Any]], widths: list[float]) -> Tabl
     result = Table(data, colWidths=[w * inch for w in widths], repeatRows=1)
     result.setStyle(TableStyle(GRID))
     return result
+
+
+def page_footer(text: str, *, margin: float = 0.6 * inch) -> Callable[[Any, Any], None]:
+    """A page callback (onFirstPage/onLaterPages) printing `text` and the page number at the
+    foot of a US-letter page, `margin` from its sides."""
+
+    def footer(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7.5)
+        canvas.drawString(margin, 0.45 * inch, text)
+        canvas.drawRightString(8.5 * inch - margin, 0.45 * inch, f"Page {doc.page}")
+        canvas.restoreState()
+
+    return footer

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from typing import Any
 
 from reportlab.lib.pagesizes import letter as LETTER
 from reportlab.lib.units import inch
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer
 from reportlab.platypus.flowables import Flowable
 
-from medoffice.core.pdf import CELL, STYLES, escape, table
+from medoffice.core.pdf import CELL, STYLES, escape, page_footer, table
 from medoffice.remittance.models import AppealLetter
 
 BODY = STYLES["BodyText"].clone("appeal_body", fontSize=10.5, leading=14, spaceAfter=6)
@@ -54,16 +53,11 @@ def appeal_letter_pdf(letter: AppealLetter) -> bytes:
     head, payer, claim = facts["letterhead"], facts["payer"], facts["claim"]
     buffer = io.BytesIO()
 
-    def footer(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 7.5)
-        canvas.drawString(
-            0.75 * inch, 0.45 * inch,
-            f"Appeal - claim {claim['patient_control_number']} - letter {letter.pk}, "
-            f"{letter.letter_date} - confidential health information",
-        )  # fmt: skip
-        canvas.drawRightString(7.75 * inch, 0.45 * inch, f"Page {doc.page}")
-        canvas.restoreState()
+    footer = page_footer(
+        f"Appeal - claim {claim['patient_control_number']} - letter {letter.pk}, "
+        f"{letter.letter_date} - confidential health information",
+        margin=0.75 * inch,
+    )
 
     doc = SimpleDocTemplate(
         buffer, pagesize=LETTER, leftMargin=0.75 * inch, rightMargin=0.75 * inch,

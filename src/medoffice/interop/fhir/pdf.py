@@ -12,7 +12,7 @@ from reportlab.lib.units import inch
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from reportlab.platypus.flowables import Flowable
 
-from medoffice.core.pdf import STYLES
+from medoffice.core.pdf import STYLES, page_footer
 from medoffice.core.pdf import escape as _escape
 from medoffice.core.pdf import table as _table
 
@@ -50,17 +50,10 @@ def record_pdf(record: Any) -> bytes:
     buffer = io.BytesIO()
     generated = timezone.localtime().strftime("%Y-%m-%d %H:%M")
 
-    def footer(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 7.5)
-        canvas.drawString(
-            0.6 * inch,
-            0.45 * inch,
-            f"{patient.family_name}, {patient.given_name} - MRN {patient.mrn} - "
-            f"generated {generated} - confidential health information",
-        )
-        canvas.drawRightString(7.9 * inch, 0.45 * inch, f"Page {doc.page}")
-        canvas.restoreState()
+    footer = page_footer(
+        f"{patient.family_name}, {patient.given_name} - MRN {patient.mrn} - "
+        f"generated {generated} - confidential health information"
+    )
 
     doc = SimpleDocTemplate(
         buffer,
