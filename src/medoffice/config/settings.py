@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "medoffice.remittance",
     "medoffice.submission",
     "medoffice.eligibility",
+    "medoffice.reports",
 ]
 
 MIDDLEWARE = [

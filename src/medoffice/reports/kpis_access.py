@@ -1,0 +1,1 @@
+"""Access and patient-flow KPIs (see kpi.py for the contract)."""

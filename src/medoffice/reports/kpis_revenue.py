@@ -1,0 +1,1 @@
+"""Revenue and productivity KPIs (see kpi.py for the contract)."""
