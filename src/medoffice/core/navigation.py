@@ -30,6 +30,7 @@ HOME = "home"
 PATIENTS = "patients"
 SCHEDULING = "scheduling"
 BILLING = "billing"
+REPORTS = "reports"
 COMPLIANCE = "compliance"
 SETUP = "setup"
 JOBS = "jobs"
@@ -44,6 +45,8 @@ GROUPS: dict[str, NavGroup] = {
         NavGroup(SCHEDULING, "Scheduling", 200),
         # The revenue cycle, from charges to month-end.
         NavGroup(BILLING, "Billing", 300),
+        # KPI reports, their schedules, quality-improvement initiatives.
+        NavGroup(REPORTS, "Reports", 350),
         # Checking records and access: the records audit, the audit log, emergency access.
         NavGroup(COMPLIANCE, "Compliance", 400),
         # Tables that others work from: fees, payers, codes, the schedule's set-up, the system.

@@ -7,4 +7,8 @@ class ReportsConfig(AppConfig):
     verbose_name = "Reports"
 
     def ready(self) -> None:
-        from medoffice.reports import kpis_access, kpis_revenue  # noqa: F401  (they register)
+        from medoffice.reports import (  # noqa: F401  (importing registers them)
+            kpis_access,
+            kpis_productivity,
+            kpis_revenue,
+        )

@@ -1,0 +1,1 @@
+"""Productivity KPIs (see kpi.py for the contract)."""
