@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "medoffice.submission",
     "medoffice.eligibility",
     "medoffice.reports",
+    "medoffice.quality",
+    "medoffice.huddle",
 ]
 
 MIDDLEWARE = [
