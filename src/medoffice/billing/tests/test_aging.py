@@ -246,7 +246,7 @@ def test_the_aging_queries_read_an_index_not_the_table(ledger):
         pytest.skip("the plan is checked on SQLite")
     flt = AgingFilter(as_of=AS_OF)
     payer_sql, payer_params = aging._payer_lines_sql(flt)
-    patient_sql, patient_params = aging._patient_open_sql(flt)
+    patient_sql, patient_params = aging._patient_balances_sql(flt)
     # A ledger of some size (written directly: the planner's choice is what is tested here).
     journal = Journal.objects.create(kind=JournalKind.CHARGE, effective_date=AS_OF)
     PostingRow.objects.bulk_create(
@@ -258,7 +258,7 @@ def test_the_aging_queries_read_an_index_not_the_table(ledger):
     )  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-        patient_sql += " SELECT * FROM open_debits"
+        patient_sql += " SELECT * FROM open_since"
         for sql, params in ((payer_sql, payer_params), (patient_sql, patient_params)):
             cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
             plan = " ".join(str(row[3]) for row in cursor.fetchall())
