@@ -1,0 +1,371 @@
+"""Revenue KPIs read from the ledger: charges, payments, adjustments, net and gross collection
+rates, days in A/R and A/R over 90 days.
+
+The money figures use billing.aging's definitions (charges: revenue credited; payments: payment
+journals and their reversals credited to the receivables; contractual: the contractual account),
+grouped by period in one query each. A/R at many period ends is one query: the balance at an end
+is the running total of the per-period sums.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Case, DecimalField, OuterRef, Q, Subquery, Sum, When
+
+from medoffice.billing.aging import _fetch as fetch_report_rows
+from medoffice.billing.models import Account, JournalKind, Posting
+from medoffice.reports.kpi import Column, KpiResult, ReportFilters, Unit
+from medoffice.reports.kpis_revenue_common import (
+    TENTH,
+    ZERO,
+    ar_report_url,
+    as_date,
+    claim_scope,
+    money,
+    percent,
+    period_ends,
+    period_start,
+    periods,
+    posting_scope,
+    series_of,
+    trunc,
+    url,
+)
+
+RECEIVABLES = (Account.AR_PAYER, Account.AR_PATIENT)
+ADJUSTMENT_ACCOUNTS = {
+    Account.CONTRACTUAL_ADJUSTMENT: "Contractual",
+    Account.OTHER_ADJUSTMENT: "Other",
+    Account.WRITE_OFF: "Write-off",
+}
+PAYMENTS = Q(journal__kind=JournalKind.PAYMENT) | Q(journal__reverses__kind=JournalKind.PAYMENT)
+
+
+def _in_range(flt: ReportFilters) -> Q:
+    return Q(effective_date__gte=flt.start, effective_date__lte=flt.end) & posting_scope(flt)
+
+
+def _money_per_period(rows: Any, flt: ReportFilters, *, negate: bool) -> dict[date, Decimal]:
+    sign = -1 if negate else 1
+    grouped = (
+        rows.annotate(period=trunc("effective_date", flt.grain))
+        .values("period")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return {as_date(r["period"]): money(r["total"]) * sign for r in grouped}
+
+
+def _money_result(
+    label: str, per: dict[date, Decimal], flt: ReportFilters, drill: str | None, notes: list[str]
+) -> KpiResult:
+    headline = sum(per.values(), ZERO) if per else None
+    return KpiResult(
+        headline=headline,
+        series=[series_of(label, flt, per)],
+        columns=[Column("period", "Period"), Column("amount", label, Unit.MONEY)],
+        rows=[{"period": p, "amount": per[p]} for p in periods(flt) if p in per],
+        drilldown_url=drill,
+        notes=notes,
+    )
+
+
+def charges(flt: ReportFilters) -> KpiResult:
+    rows = Posting.objects.filter(_in_range(flt), account=Account.REVENUE)
+    per = _money_per_period(rows, flt, negate=True)
+    return _money_result(
+        "Charges",
+        per,
+        flt,
+        ar_report_url(flt),
+        ["Net of reversed charges, by the charge's posting date."],
+    )
+
+
+def payments(flt: ReportFilters) -> KpiResult:
+    rows = Posting.objects.filter(PAYMENTS, _in_range(flt), account__in=RECEIVABLES)
+    per = _money_per_period(rows, flt, negate=True)
+    return _money_result(
+        "Payments",
+        per,
+        flt,
+        url("remittance:file_list"),
+        ["Payer and patient payments, net of reversed payments, by posting date."],
+    )
+
+
+def adjustments(flt: ReportFilters) -> KpiResult:
+    grouped = (
+        Posting.objects.filter(_in_range(flt), account__in=list(ADJUSTMENT_ACCOUNTS))
+        .annotate(period=trunc("effective_date", flt.grain))
+        .values("period", "account")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    table: dict[date, dict[str, Decimal]] = {}
+    for r in grouped:
+        table.setdefault(as_date(r["period"]), {})[r["account"]] = money(r["total"])
+    per = {p: sum(v.values(), ZERO) for p, v in table.items()}
+    result = _money_result(
+        "Adjustments",
+        per,
+        flt,
+        url("billing:adjustment_list"),
+        ["Contractual, other adjustments and write-offs, by posting date."],
+    )
+    result.columns = [
+        Column("period", "Period"),
+        *(Column(str(a), label, Unit.MONEY) for a, label in ADJUSTMENT_ACCOUNTS.items()),
+        Column("amount", "Total", Unit.MONEY),
+    ]
+    result.rows = [
+        {
+            "period": p,
+            **{str(a): table[p].get(a, ZERO) for a in ADJUSTMENT_ACCOUNTS},
+            "amount": per[p],
+        }
+        for p in periods(flt)
+        if p in table
+    ]
+    return result
+
+
+# --- Collection rates: services in the period, every payment posted since ---------------------
+
+COLLECTION_NOTE = (
+    "Measured on the claims whose date of service is in the period, with every payment and "
+    "adjustment posted on them up to now: a period is final about 90 days after its end (the "
+    "last three months still rise as payers pay). Self-pay charges without a claim are left out."
+)
+
+
+def _collections(flt: ReportFilters) -> dict[date, dict[str, Decimal]]:
+    """Per period of the claims' service dates: charges, payments and contractual adjustments
+    posted on those claims. One query grouped by service day (a few hundred rows at most),
+    shaped into periods here: the postings carry the claim as a plain id, not a relation."""
+    from medoffice.claims.models import Claim
+
+    claims = Claim.objects.filter(
+        claim_scope(flt), service_date_from__gte=flt.start, service_date_from__lte=flt.end
+    )
+    service_day = Subquery(claims.filter(pk=OuterRef("claim_id")).values("service_date_from")[:1])
+    grouped = (
+        Posting.objects.filter(claim_id__in=claims.values("pk"))
+        .annotate(day=service_day)
+        .values("day")
+        .annotate(
+            charges=Sum(
+                Case(When(account=Account.REVENUE, then="amount"), output_field=DecimalField())
+            ),
+            payments=Sum(
+                Case(
+                    When(PAYMENTS, account__in=RECEIVABLES, then="amount"),
+                    output_field=DecimalField(),
+                )
+            ),
+            contractual=Sum(
+                Case(
+                    When(account=Account.CONTRACTUAL_ADJUSTMENT, then="amount"),
+                    output_field=DecimalField(),
+                )
+            ),
+        )
+        .order_by()
+    )
+    out: dict[date, dict[str, Decimal]] = {}
+    for r in grouped:
+        slot = out.setdefault(
+            period_start(as_date(r["day"]), flt.grain),
+            {"charges": ZERO, "payments": ZERO, "contractual": ZERO},
+        )
+        slot["charges"] -= money(r["charges"])
+        slot["payments"] -= money(r["payments"])
+        slot["contractual"] += money(r["contractual"])
+    return out
+
+
+def _collection_result(flt: ReportFilters, *, net: bool) -> KpiResult:
+    per = _collections(flt)
+
+    def rate(v: dict[str, Decimal]) -> Decimal | None:
+        base = v["charges"] - (v["contractual"] if net else ZERO)
+        return percent(v["payments"], base) if base > 0 else None
+
+    total = {
+        k: sum((v[k] for v in per.values()), ZERO) for k in ("charges", "payments", "contractual")
+    }
+    label = "Net collection rate" if net else "Gross collection rate"
+    columns = [
+        Column("period", "Period"),
+        Column("charges", "Charges", Unit.MONEY),
+        Column("payments", "Payments", Unit.MONEY),
+    ]
+    if net:
+        columns.append(Column("contractual", "Contractual adjustments", Unit.MONEY))
+    columns.append(Column("rate", label, Unit.PERCENT))
+    return KpiResult(
+        headline=rate(total) if per else None,
+        series=[series_of(label, flt, {p: rate(v) for p, v in per.items()})],
+        columns=columns,
+        rows=[{"period": p, **per[p], "rate": rate(per[p])} for p in periods(flt) if p in per],
+        drilldown_url=ar_report_url(flt),
+        notes=[COLLECTION_NOTE],
+    )
+
+
+def net_collection_rate(flt: ReportFilters) -> KpiResult:
+    return _collection_result(flt, net=True)
+
+
+def gross_collection_rate(flt: ReportFilters) -> KpiResult:
+    return _collection_result(flt, net=False)
+
+
+# --- A/R at each period end ----------------------------------------------------------------------
+
+
+def _ar_balances(flt: ReportFilters, ends: list[date]) -> list[Decimal]:
+    """The receivables' balance at each end: the balance before the first period plus the
+    running total of the per-period sums (two grouped queries, whatever the number of ends)."""
+    first = periods(flt)[0]
+    rows = Posting.objects.filter(posting_scope(flt), account__in=RECEIVABLES)
+    opening = money(rows.filter(effective_date__lt=first).aggregate(t=Sum("amount"))["t"])
+    per = _money_per_period(
+        rows.filter(effective_date__gte=first, effective_date__lte=flt.end), flt, negate=False
+    )
+    out, running = [], opening
+    for p in periods(flt):
+        running += per.get(p, ZERO)
+        out.append(running)
+    return out
+
+
+def _charges_90_days(flt: ReportFilters, ends: list[date]) -> list[Decimal]:
+    """Gross charges of the 90 days up to each end, from one query of charges per day."""
+    since = ends[0] - timedelta(days=89)
+    daily = dict(
+        Posting.objects.filter(
+            posting_scope(flt),
+            account=Account.REVENUE,
+            effective_date__gte=since,
+            effective_date__lte=flt.end,
+        )
+        .values("effective_date")
+        .annotate(t=Sum("amount"))
+        .order_by()
+        .values_list("effective_date", "t")
+    )
+    return [
+        -sum((money(t) for day, t in daily.items() if end - timedelta(days=89) <= day <= end), ZERO)
+        for end in ends
+    ]
+
+
+def days_in_ar(flt: ReportFilters) -> KpiResult:
+    ends = period_ends(flt)
+    balances = _ar_balances(flt, ends)
+    charged = _charges_90_days(flt, ends)
+    values = {
+        p: (ar * 90 / c).quantize(TENTH) if c > 0 else None
+        for p, ar, c in zip(periods(flt), balances, charged, strict=True)
+    }
+    return KpiResult(
+        headline=values[periods(flt)[-1]],
+        series=[series_of("Days in A/R", flt, values)],
+        columns=[
+            Column("end", "Period end"),
+            Column("ar", "A/R", Unit.MONEY),
+            Column("charges_90", "Charges, last 90 days", Unit.MONEY),
+            Column("days", "Days in A/R", Unit.DAYS),
+        ],
+        rows=[
+            {"end": e, "ar": ar, "charges_90": c, "days": values[p]}
+            for p, e, ar, c in zip(periods(flt), ends, balances, charged, strict=True)
+        ],
+        drilldown_url=ar_report_url(flt),
+        notes=[
+            "A/R (payers' and patients') at each period end ÷ the average daily charges of "
+            "the 90 days up to it; the headline is at the range's end."
+        ],
+    )
+
+
+def _when_le(column: str, limits: list[date]) -> tuple[str, list[Any]]:
+    """CASE giving the index of the first limit the column is on or before (NULL: none)."""
+    whens = " ".join(f"WHEN {column} <= %s THEN {i}" for i in range(len(limits)))
+    return f"CASE {whens} ELSE NULL END", list(limits)
+
+
+def _payer_over_90(flt: ReportFilters, ends: list[date]) -> tuple[list[Decimal], list[Decimal]]:
+    """Insurance A/R and its part over 90 days at each end, in one query.
+
+    Aged as billing.aging's payer buckets (a claim line from its first charge): a posting counts
+    at end k when it is dated on or before it (its period index ≤ k), and over 90 days when its
+    line's first charge is 91 days or more before that end (its age index ≤ k)."""
+    where = ["account = %s", "effective_date <= %s"]
+    params: list[Any] = [Account.AR_PAYER, flt.end]
+    for column, value in (("location_id", flt.location_id), ("payer_id", flt.payer_id)):
+        if value is not None:
+            where.append(f"{column} = %s")
+            params.append(value)
+    if flt.provider_id is not None:
+        where.append("claim_id IN (SELECT id FROM claims_claim WHERE rendering_provider_id = %s)")
+        params.append(flt.provider_id)
+    if flt.department_id is not None:
+        where.append(
+            "location_id IN (SELECT location_id FROM organization_department_locations "
+            "WHERE department_id = %s)"
+        )
+        params.append(flt.department_id)
+    period_case, period_params = _when_le("effective_date", ends)
+    age_case, age_params = _when_le("aged_from", [e - timedelta(days=91) for e in ends])
+    sql = f"""
+        SELECT {period_case} AS pi, {age_case} AS ai, SUM(amount)
+        FROM (
+            SELECT effective_date, amount,
+                   COALESCE(MIN(CASE WHEN amount > 0 THEN effective_date END) OVER line,
+                            MIN(effective_date) OVER line) AS aged_from
+            FROM billing_posting WHERE {" AND ".join(where)}
+            WINDOW line AS (PARTITION BY payer_id, claim_id, claim_line_id)
+        ) AS aged
+        GROUP BY 1, 2
+    """  # noqa: S608 (values are parameters)
+    cells = fetch_report_rows(sql, period_params + age_params + params)
+    totals, over = [ZERO] * len(ends), [ZERO] * len(ends)
+    for pi, ai, amount in cells:
+        for k in range(pi, len(ends)):
+            totals[k] += money(amount)
+            if ai is not None and ai <= k:
+                over[k] += money(amount)
+    return totals, over
+
+
+def ar_over_90(flt: ReportFilters) -> KpiResult:
+    ends = period_ends(flt)
+    totals, over = _payer_over_90(flt, ends)
+    values = {
+        p: percent(o, t) if t > 0 else None
+        for p, t, o in zip(periods(flt), totals, over, strict=True)
+    }
+    return KpiResult(
+        headline=values[periods(flt)[-1]],
+        series=[series_of("A/R over 90 days", flt, values)],
+        columns=[
+            Column("end", "Period end"),
+            Column("ar", "Insurance A/R", Unit.MONEY),
+            Column("over_90", "Over 90 days", Unit.MONEY),
+            Column("share", "Share over 90 days", Unit.PERCENT),
+        ],
+        rows=[
+            {"end": e, "ar": t, "over_90": o, "share": values[p]}
+            for p, e, t, o in zip(periods(flt), ends, totals, over, strict=True)
+        ],
+        drilldown_url=ar_report_url(flt),
+        notes=[
+            "Insurance A/R by claim line, aged from the line's charge as the A/R page's payer "
+            "buckets; patient balances (aged first in, first out) are on the A/R page."
+        ],
+    )

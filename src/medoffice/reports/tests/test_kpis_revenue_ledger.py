@@ -1,0 +1,125 @@
+# ruff: noqa: F811  (fixtures imported from revenue_data)
+"""Charges, payments, adjustments, collection rates, days in A/R and A/R over 90 days on the
+three visits of revenue_data, every expected figure worked out by hand from that story."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+from medoffice.billing import aging
+from medoffice.reports import kpis_revenue_ledger as ledger
+from medoffice.reports.kpi import Grain, ReportFilters, get
+from medoffice.reports.tests.revenue_data import biller, office, story  # noqa: F401
+
+D = Decimal
+MAR, APR = date(2026, 3, 1), date(2026, 4, 1)
+SPRING = ReportFilters(start=MAR, end=date(2026, 4, 30), grain=Grain.MONTH)
+
+
+def values(result):
+    return [(p.period, p.value) for p in result.series[0].points]
+
+
+def test_the_kpis_are_registered_under_revenue_reports():
+    for key in ("charges", "payments", "adjustments", "net_collection_rate",
+                "gross_collection_rate", "days_in_ar", "ar_over_90"):  # fmt: skip
+        kpi = get(key)
+        assert kpi is not None and kpi.capability == "reports_revenue" and kpi.section == "revenue"
+
+
+def test_charges_per_month(story):
+    result = ledger.charges(SPRING)
+    # March: A $168 + B $148 = $316; April: C $168; the range: 316 + 168 = 484.
+    assert values(result) == [(MAR, D("316.00")), (APR, D("168.00"))]
+    assert result.headline == D("484.00")
+    # The A/R page's figure for the same days (billing.aging) agrees.
+    assert aging.charges_between(SPRING.start, SPRING.end) == D("484.00")
+    assert result.drilldown_url.startswith("/billing/ar/?as_of=2026-04-30")
+
+
+def test_each_filter_narrows_the_charges(story):
+    # Medicaid: B only ($148). Empire: A + C = 336. Dr. Other: B. Troy / Cardiology: C.
+    assert ledger.charges(replace(SPRING, payer_id=story["medicaid"].pk)).headline == D("148.00")
+    assert ledger.charges(replace(SPRING, payer_id=story["empire"].pk)).headline == D("336.00")
+    other = story["claims"][1].rendering_provider_id
+    assert ledger.charges(replace(SPRING, provider_id=other)).headline == D("148.00")
+    assert ledger.charges(replace(SPRING, location_id=story["troy"].pk)).headline == D("168.00")
+    cardiology = replace(SPRING, department_id=story["cardiology"].pk)
+    assert ledger.charges(cardiology).headline == D("168.00")
+
+
+def test_payments_and_adjustments(story):
+    pay = ledger.payments(SPRING)
+    # A's ERA paid $86 in March; nothing was paid in April: a gap, not 0.
+    assert values(pay) == [(MAR, D("86.00")), (APR, None)] and pay.headline == D("86.00")
+    adj = ledger.adjustments(SPRING)
+    # Contractual in March: A's CO 55 + 8 = 63, B's denied lines 130 + 18 = 148: 211.
+    assert values(adj) == [(MAR, D("211.00")), (APR, None)] and adj.headline == D("211.00")
+    assert adj.rows == [{"period": MAR, "contractual_adjustment": D("211.00"),
+                         "other_adjustment": D("0.00"), "write_off": D("0.00"),
+                         "amount": D("211.00")}]  # fmt: skip
+    medicaid = replace(SPRING, payer_id=story["medicaid"].pk)
+    assert ledger.payments(medicaid).headline is None  # B was denied: no payment
+    assert ledger.adjustments(medicaid).headline == D("148.00")
+
+
+def test_an_empty_range_gives_none(story):
+    summer = ReportFilters(start=date(2026, 8, 1), end=date(2026, 8, 31))
+    for compute in (ledger.charges, ledger.payments, ledger.adjustments,
+                    ledger.net_collection_rate, ledger.gross_collection_rate):  # fmt: skip
+        result = compute(summer)
+        assert result.headline is None and values(result) == [(date(2026, 8, 1), None)]
+
+
+def test_net_and_gross_collection_rates_on_services_in_the_period(story):
+    net = ledger.net_collection_rate(SPRING)
+    # March services (A, B): 86 / (316 - 211) = 86 / 105 = 81.90 %; April (C): 0 / 168 = 0 %.
+    assert values(net) == [(MAR, D("81.9")), (APR, D("0.0"))]
+    assert net.headline == D("31.5")  # 86 / (484 - 211) = 86 / 273 = 31.50 %
+    assert "90 days" in net.notes[0]
+    gross = ledger.gross_collection_rate(SPRING)
+    # 86 / 316 = 27.22 %; 0 / 168; the range: 86 / 484 = 17.77 %.
+    assert values(gross) == [(MAR, D("27.2")), (APR, D("0.0"))] and gross.headline == D("17.8")
+    # Dr. Other's services (B): charges 148, contractual 148, nothing paid: no base, None.
+    other = replace(SPRING, provider_id=story["claims"][1].rendering_provider_id)
+    assert ledger.net_collection_rate(other).headline is None
+    assert ledger.gross_collection_rate(other).headline == D("0.0")  # 0 / 148
+
+
+def test_days_in_ar_at_each_month_end(story):
+    result = ledger.days_in_ar(SPRING)
+    # 03-31: A/R = the $19 A's patient owes (A and B settled with the payers); charges of the
+    # 90 days to it $316: 19 * 90 / 316 = 5.41. 04-30: 19 + C's 168 = 187; charges 484:
+    # 187 * 90 / 484 = 34.77.
+    assert values(result) == [(MAR, D("5.4")), (APR, D("34.8"))]
+    assert result.headline == D("34.8")
+    assert [r["ar"] for r in result.rows] == [D("19.00"), D("187.00")]
+    # The A/R page computes the same figure at 04-30.
+    assert aging.ar_figures(aging.AgingFilter(as_of=date(2026, 4, 30))).days_in_ar == D("34.8")
+    # Troy: C's 168 at 04-30 over its own 168 of charges: 168 * 90 / 168 = 90.0; in March
+    # Troy had neither A/R nor charges: None.
+    troy = ledger.days_in_ar(replace(SPRING, location_id=story["troy"].pk))
+    assert values(troy) == [(MAR, None), (APR, D("90.0"))]
+
+
+def test_ar_over_90_days_at_each_month_end(story):
+    months = ReportFilters(start=MAR, end=date(2026, 7, 31))
+    result = ledger.ar_over_90(months)
+    # Insurance A/R: 0 at 03-31 (None); C's $168 from 04-06 on. It is over 90 days once its
+    # charge (04-06) is 91 days or more before the month end: 07-31 - 91 days = 05-01, so July
+    # only: 168 / 168 = 100 %.
+    assert values(result) == [
+        (MAR, None), (APR, D("0.0")), (date(2026, 5, 1), D("0.0")),
+        (date(2026, 6, 1), D("0.0")), (date(2026, 7, 1), D("100.0")),
+    ]  # fmt: skip
+    assert result.headline == D("100.0")
+    assert aging.payer_aging_total(aging.AgingFilter(as_of=date(2026, 7, 31))).over_90 == D(
+        "168.00"
+    )
+    # Medicaid's A/R is settled: nothing to measure at any end.
+    medicaid = ledger.ar_over_90(replace(months, payer_id=story["medicaid"].pk))
+    assert medicaid.headline is None
+    albany = ledger.ar_over_90(replace(months, location_id=story["claims"][0].location_id))
+    assert albany.headline is None  # C is Troy's
