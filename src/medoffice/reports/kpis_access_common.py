@@ -1,0 +1,226 @@
+"""What the access KPIs share: periods in the practice's zone, the filtered appointment rows,
+rates as Decimals, grouped medians in SQL on both databases, and the drill-down links."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import DateField, Expression, QuerySet, Value
+from django.db.models.functions import Trunc
+from django.urls import reverse
+
+from medoffice.frontdesk.wait_times import _Median
+from medoffice.reports.kpi import Filter, Grain, Point, ReportFilters, Series
+from medoffice.scheduling.models import Appointment, AppointmentStatus
+
+S = AppointmentStatus
+# A visit that happened: the patient was seen and checked out (closed or not yet).
+SEEN_STATUSES = (S.CHECKED_OUT, S.COMPLETED)
+# The filters every appointment-based KPI honours (payer is left out: a patient's coverage on
+# the visit date is not a cheap join).
+PLACE_FILTERS = frozenset({Filter.LOCATION, Filter.DEPARTMENT, Filter.PROVIDER})
+ONE_DECIMAL = Decimal("0.1")
+
+
+def practice_zone() -> ZoneInfo:
+    from medoffice.organization.models import Practice
+
+    name = Practice.objects.order_by("pk").values_list("time_zone", flat=True).first()
+    return ZoneInfo(name or settings.TIME_ZONE)
+
+
+def range_bounds(filters: ReportFilters, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """[local midnight of start, local midnight after end) as aware datetimes."""
+    lo = datetime.combine(filters.start, time.min, tzinfo=zone)
+    hi = datetime.combine(filters.end + timedelta(days=1), time.min, tzinfo=zone)
+    return lo, hi
+
+
+def period_start(day: date, grain: Grain) -> date:
+    if grain == Grain.DAY:
+        return day
+    if grain == Grain.WEEK:
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def _next_period(first: date, grain: Grain) -> date:
+    if grain == Grain.DAY:
+        return first + timedelta(days=1)
+    if grain == Grain.WEEK:
+        return first + timedelta(days=7)
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def periods(filters: ReportFilters) -> list[date]:
+    """First day of each period of the grain overlapping [start, end], in order."""
+    out = []
+    first = period_start(filters.start, filters.grain)
+    while first <= filters.end:
+        out.append(first)
+        first = _next_period(first, filters.grain)
+    return out
+
+
+def period_of(field: str, grain: Grain, zone: ZoneInfo) -> Trunc:
+    """The local calendar period (its first day) a datetime column falls in, in SQL."""
+    return Trunc(field, str(grain), output_field=DateField(), tzinfo=zone)
+
+
+def as_date(value: Any) -> date:
+    """A period value as SQL returned it (a date, a datetime, or SQLite's text)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def narrow(qs: QuerySet, filters: ReportFilters, *, department: str = "department_id") -> QuerySet:
+    if filters.location_id is not None:
+        qs = qs.filter(location_id=filters.location_id)
+    if filters.department_id is not None:
+        qs = qs.filter(**{department: filters.department_id})
+    if filters.provider_id is not None:
+        qs = qs.filter(provider_id=filters.provider_id)
+    return qs
+
+
+def appointments(filters: ReportFilters, zone: ZoneInfo) -> QuerySet[Appointment]:
+    """Appointments dated in the range (by start, in the practice's zone), narrowed."""
+    lo, hi = range_bounds(filters, zone)
+    return narrow(Appointment.objects.filter(start__gte=lo, start__lt=hi), filters)
+
+
+def rate(part: int | None, whole: int | None) -> Decimal | None:
+    """part ÷ whole as a percentage with one decimal; None when there is nothing to measure."""
+    if not whole:
+        return None
+    return (Decimal(part or 0) * 100 / Decimal(whole)).quantize(ONE_DECIMAL, ROUND_HALF_UP)
+
+
+def one_decimal(value: float | Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(ONE_DECIMAL, ROUND_HALF_UP)
+
+
+def series(label: str, firsts: list[date], values: Mapping[date, Decimal | None]) -> Series:
+    return Series(label=label, points=[Point(period=p, value=values.get(p)) for p in firsts])
+
+
+# --- Medians ----------------------------------------------------------------------------------
+
+
+def grouped_medians(
+    qs: QuerySet, group: Expression | None, values: Mapping[str, Expression]
+) -> dict[Any, dict[str, float | None]]:
+    """{group value: {name: median}} of each value expression (rows where it is NULL are left
+    out of that median), plus key None for all rows together; one or two SQL statements.
+
+    PostgreSQL: percentile_cont(0.5). SQLite has no percentile function: each value is ranked
+    with ROW_NUMBER() within its group (NULLs in their own partition) and counted with COUNT()
+    over the group, and the middle one or two rows are averaged, all in SQL."""
+    names = list(values)
+    if connection.vendor == "postgresql":
+        out: dict[Any, dict[str, float | None]] = {}
+        medians = {f"m_{n}": _Median(values[n]) for n in names}
+        if group is not None:
+            for row in qs.annotate(g=group).values("g").annotate(**medians).order_by():
+                out[row["g"]] = {n: row[f"m_{n}"] for n in names}
+        total = qs.aggregate(**medians)
+        out[None] = {n: total[f"m_{n}"] for n in names}
+        return out
+    inner = qs.annotate(
+        g=group if group is not None else Value(0), **{f"v_{n}": values[n] for n in names}
+    )
+    sql, params = inner.values("g", *[f"v_{n}" for n in names]).query.sql_with_params()
+    ranks = []
+    picks = []
+    for i, n in enumerate(names):
+        v = f"v_{n}"
+        ranks.append(
+            f"{v}, ROW_NUMBER() OVER (PARTITION BY g, {v} IS NULL ORDER BY {v}) AS r{i}, "
+            f"COUNT({v}) OVER (PARTITION BY g) AS c{i}, "
+            f"ROW_NUMBER() OVER (PARTITION BY {v} IS NULL ORDER BY {v}) AS ra{i}, "
+            f"COUNT({v}) OVER () AS ca{i}"
+        )
+        middle = f"IN ((c{i} + 1) / 2, (c{i} + 2) / 2)"
+        middle_all = f"IN ((ca{i} + 1) / 2, (ca{i} + 2) / 2)"
+        picks.append(
+            f"AVG(CASE WHEN {v} IS NOT NULL AND r{i} {middle} THEN {v} END), "
+            f"AVG(CASE WHEN {v} IS NOT NULL AND ra{i} {middle_all} THEN {v} END)"
+        )
+    statement = (
+        f"SELECT g, {', '.join(picks)} FROM (SELECT g, {', '.join(ranks)} FROM ({sql})) "  # noqa: S608
+        "GROUP BY g"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    out = {}
+    overall: dict[str, float | None] = {n: None for n in names}
+    for row in rows:
+        key = row[0] if group is not None else None
+        out[key] = {n: row[1 + 2 * i] for i, n in enumerate(names)}
+        for i, n in enumerate(names):
+            if row[2 + 2 * i] is not None:  # the same in every group's row
+                overall[n] = row[2 + 2 * i]
+    out[None] = overall
+    return out
+
+
+# --- Drill-down links -------------------------------------------------------------------------
+
+
+def link(name: str, params: list[tuple[str, Any]]) -> str:
+    query = urlencode([(k, v) for k, v in params if v not in (None, "")])
+    return reverse(name) + (f"?{query}" if query else "")
+
+
+def calendar_url(
+    filters: ReportFilters, *, statuses: tuple[str, ...] = (), provider_id: int | None = None
+) -> str:
+    """The calendar (a day, or the week the range starts in) with the same place filters."""
+    name = "scheduling:calendar_day" if filters.start == filters.end else "scheduling:calendar_week"
+    params: list[tuple[str, Any]] = [
+        ("date", filters.start.isoformat()),
+        ("location", filters.location_id),
+        ("department", filters.department_id),
+        ("provider", provider_id or filters.provider_id),
+    ]
+    params += [("status", s) for s in statuses]
+    return link(name, params)
+
+
+def wait_times_url(filters: ReportFilters) -> str | None:
+    """The front desk's wait-times page; it measures one location at a time, up to a year."""
+    if filters.location_id is None or (filters.end - filters.start).days >= 366:
+        return None
+    return link(
+        "frontdesk:wait_times",
+        [
+            ("location", filters.location_id),
+            ("date_from", filters.start.isoformat()),
+            ("date_to", filters.end.isoformat()),
+            ("provider", filters.provider_id),
+        ],
+    )
+
+
+def waitlist_url(filters: ReportFilters) -> str:
+    return link(
+        "waitlist:list",
+        [
+            ("status", "booked"),
+            ("provider", filters.provider_id),
+            ("location", filters.location_id),
+        ],
+    )
