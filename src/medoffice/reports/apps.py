@@ -11,4 +11,7 @@ class ReportsConfig(AppConfig):
             kpis_access,
             kpis_productivity,
             kpis_revenue,
+            navigation,
         )
+
+        navigation.register_all()

@@ -1,7 +1,7 @@
 """Fake KPIs for the report pages' tests, computed from a list of records the test writes
 (RECORDS), so the filters (location, provider, payer) really narrow the result.
 
-`fake_kpis` registers them for a test and unregisters them after (`unregister` pops from the
+`fake_kpis` registers them (import `fake_kpis_fixture` and `cast_fixture` into a test module) for a test and unregisters them after (`unregister` pops from the
 registry: a test-only helper, the app never unregisters).
 """
 
@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -142,8 +143,8 @@ PRACTICE_KPI = Kpi(
 FAKE_KPIS = [ACCESS_KPI, REVENUE_KPI, PRACTICE_KPI]
 
 
-@pytest.fixture
-def fake_kpis() -> Iterator[list[Kpi]]:
+@pytest.fixture(name="fake_kpis")
+def fake_kpis_fixture() -> Iterator[list[Kpi]]:
     for k in FAKE_KPIS:
         kpi.register(k)
     RECORDS.clear()
@@ -151,3 +152,41 @@ def fake_kpis() -> Iterator[list[Kpi]]:
     RECORDS.clear()
     for k in FAKE_KPIS:
         unregister(k.key)
+
+
+# Valid NPIs (Luhn over 80840 + the first nine digits).
+NPIS = ["1234567893", "1245319599"]
+
+
+@dataclass
+class Cast:
+    """The personas, two locations, the clinician's own provider and another one."""
+
+    users: dict[str, Any]
+    own_provider: Any
+    other_provider: Any
+    north: Any
+    south: Any
+
+    def client(self, role: str) -> Any:
+        from medoffice.testing.personas import signed_in_client
+
+        return signed_in_client(self.users[role])
+
+
+@pytest.fixture(name="cast")
+def cast_fixture(db) -> Cast:
+    from medoffice.scheduling.models import Provider
+    from medoffice.testing.factories import LocationFactory, UserFactory
+    from medoffice.testing.personas import ALL_STAFF_ROLES, persona
+
+    users = {role: persona(role) for role in ALL_STAFF_ROLES}
+    other_user = UserFactory(username="otherdoc", first_name="Oscar", last_name="Other",
+                             roles=["clinician"])  # fmt: skip
+    return Cast(
+        users=users,
+        own_provider=Provider.objects.create(user=users["clinician"], npi=NPIS[0]),
+        other_provider=Provider.objects.create(user=other_user, npi=NPIS[1]),
+        north=LocationFactory(name="North clinic", code="north"),
+        south=LocationFactory(name="South clinic", code="south"),
+    )
