@@ -74,6 +74,7 @@ def _register_routers() -> None:
     from medoffice.patients.api_search import router as patient_search_router
     from medoffice.referrals.api import router as referrals_router
     from medoffice.remittance.api import router as remittance_router
+    from medoffice.reports.api import router as reports_router
     from medoffice.scheduling.api import router as scheduling_router
 
     api.add_router("/accounts/", accounts_router)
@@ -88,6 +89,7 @@ def _register_routers() -> None:
     api.add_router("/claims/", claims_router)
     api.add_router("/billing/", billing_router)
     api.add_router("/remittance/", remittance_router)
+    api.add_router("/reports/", reports_router)
 
 
 _register_routers()
