@@ -19,3 +19,6 @@ class KpiTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi_key}: {self.value}"
+
+
+from medoffice.reports.models_schedules import *  # noqa: E402, F403  (report schedules)

@@ -1,10 +1,11 @@
 """medoffice messaging send-due | scheduler: send what is due now, or keep enqueueing it.
 
 `send-due` sends the due messages in this process (for cron). `scheduler` runs beside
-`medoffice worker`: every minute it enqueues one job that sends the due messages and one that
-closes expired waitlist offers, only when there is something to do (and, every
-MEDOFFICE_ELIGIBILITY_INTERVAL_MINUTES, the eligibility job); an idempotency key keeps
-a single run of each at a time, so several schedulers never double the work.
+`medoffice worker`: every minute it enqueues one job that sends the due messages, one that
+closes expired waitlist offers and one that sends the due scheduled report e-mails, only when
+there is something to do (and, every MEDOFFICE_ELIGIBILITY_INTERVAL_MINUTES, the eligibility
+job); an idempotency key keeps a single run of each at a time, so several schedulers never
+double the work.
 """
 
 from __future__ import annotations
@@ -79,4 +80,12 @@ def scheduler_round() -> list[str]:
         queued.append("expire waitlist offers")
     if eligibility_enqueue_if_due():  # hourly: 270s for tomorrow's visits, 271s received
         queued.append("eligibility checks")
+    from medoffice.reports import tasks as report_tasks
+    from medoffice.reports.selectors_schedules import schedules_due
+
+    if schedules_due().exists():
+        enqueue_system(
+            report_tasks.send_due_report_schedules, idempotency_key=report_tasks.IDEMPOTENCY_KEY
+        )
+        queued.append("scheduled report e-mails")
     return queued
