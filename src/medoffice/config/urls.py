@@ -22,6 +22,7 @@ urlpatterns = [
     path("submission/", include("medoffice.submission.urls")),
     path("eligibility/", include("medoffice.eligibility.urls")),
     path("remittance/", include("medoffice.remittance.urls")),
+    path("huddle/", include("medoffice.huddle.urls")),
     path("reports/", include("medoffice.reports.urls")),
     path("admin/", admin_site.urls),
     path("api/", api.urls),

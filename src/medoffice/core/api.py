@@ -70,6 +70,7 @@ def _register_routers() -> None:
     from medoffice.claims.api import router as claims_router
     from medoffice.core.api_jobs import router as jobs_router
     from medoffice.frontdesk.api import router as frontdesk_router
+    from medoffice.huddle.api import router as huddle_router
     from medoffice.patients.api import router as patients_router
     from medoffice.patients.api_search import router as patient_search_router
     from medoffice.referrals.api import router as referrals_router
@@ -90,6 +91,7 @@ def _register_routers() -> None:
     api.add_router("/billing/", billing_router)
     api.add_router("/remittance/", remittance_router)
     api.add_router("/reports/", reports_router)
+    api.add_router("/huddle/", huddle_router)
 
 
 _register_routers()
