@@ -12,8 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import DateField, Expression, QuerySet, Value
-from django.db.models.functions import Trunc
+from django.db.models import Case, DateField, Expression, QuerySet, Value, When
 from django.urls import reverse
 
 from medoffice.frontdesk.wait_times import _Median
@@ -69,9 +68,18 @@ def periods(filters: ReportFilters) -> list[date]:
     return out
 
 
-def period_of(field: str, grain: Grain, zone: ZoneInfo) -> Trunc:
-    """The local calendar period (its first day) a datetime column falls in, in SQL."""
-    return Trunc(field, str(grain), output_field=DateField(), tzinfo=zone)
+def period_of(field: str, filters: ReportFilters, zone: ZoneInfo) -> Case:
+    """The local calendar period (its first day) a datetime column falls in, in SQL.
+
+    A CASE over the periods' UTC bounds rather than Trunc(tzinfo=...): on SQLite, Trunc with a
+    time zone is a Python function called once per row, too slow over a year of visits."""
+    firsts = periods(filters)
+    bounds = [datetime.combine(p, time.min, tzinfo=zone) for p in firsts[1:]]
+    bounds.append(datetime.combine(filters.end + timedelta(days=1), time.min, tzinfo=zone))
+    whens = [
+        When(**{f"{field}__lt": b}, then=Value(p)) for p, b in zip(firsts, bounds, strict=True)
+    ]
+    return Case(*whens, default=Value(None), output_field=DateField())
 
 
 def as_date(value: Any) -> date:

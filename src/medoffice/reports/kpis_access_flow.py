@@ -81,7 +81,7 @@ def _minutes(value: float | None) -> Decimal | None:
 def _flow(filters: ReportFilters, headline_step: str, label: str) -> KpiResult:
     zone = practice_zone()
     qs = appointments(filters, zone).filter(arrived_at__isnull=False)
-    group = period_of("start", filters.grain, zone)
+    group = period_of("start", filters, zone)
     medians = grouped_medians(qs, group, {key: _elapsed(a, b) for key, _, a, b in FLOW_STEPS})
     by_period = {as_date(g): figures for g, figures in medians.items() if g is not None}
     counts = {
@@ -143,14 +143,14 @@ def utilization(filters: ReportFilters) -> KpiResult:
     lo, hi = range_bounds(filters, zone)
     booked = _grouped_minutes(
         appointments(filters, zone).filter(status__in=BOOKED_STATUSES),
-        period_of("start", filters.grain, zone),
+        period_of("start", filters, zone),
     )
     blocks = narrow(
         AvailabilityBlock.objects.filter(start__gte=lo, start__lt=hi),
         filters,
         department="template__department_id",
     )
-    available = _grouped_minutes(blocks, period_of("start", filters.grain, zone))
+    available = _grouped_minutes(blocks, period_of("start", filters, zone))
     firsts = periods(filters)
     per_period: dict[date, list[int]] = defaultdict(lambda: [0, 0])
     per_provider: dict[int, list[int]] = defaultdict(lambda: [0, 0])
@@ -225,7 +225,7 @@ def fill_rate(filters: ReportFilters) -> KpiResult:
     )
     rows = list(
         freed.annotate(
-            period=period_of("start", filters.grain, zone),
+            period=period_of("start", filters, zone),
             filled=Exists(refill),
             waitlist=Exists(via_waitlist),
         )

@@ -63,7 +63,7 @@ def _counts(
     keys = ["period"] + ([by] if by else [])
     rows = list(
         appointments(filters, zone)
-        .annotate(period=period_of("start", filters.grain, zone))
+        .annotate(period=period_of("start", filters, zone))
         .values(*keys)
         .annotate(**counts)
         .order_by()
