@@ -277,12 +277,49 @@ def instance_maker(model: type[models.Model]) -> Callable[..., Any]:
     return make
 
 
-def insert_objects(objects: Sequence[models.Model]) -> None:
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """`count` new primary keys of `model`, for rows inserted later in the same transaction
+    (with insert_objects(..., with_ids=True)), so that rows pointing at them can be written
+    first. PostgreSQL takes them from the table's sequence. SQLite has one writer at a time
+    (our transactions begin IMMEDIATE): the ids after the largest ever given are free until
+    this transaction ends; call it inside `transaction.atomic()`."""
+    if count <= 0:
+        return []
+    meta = model._meta
+    pk_column = _column(meta.pk)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                "FROM generate_series(1, %s) ORDER BY 1",
+                [meta.db_table, pk_column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        if not connection.in_atomic_block:
+            raise RuntimeError("reserve_ids on SQLite needs the caller's transaction")
+        quote = connection.ops.quote_name
+        cursor.execute(f"SELECT MAX({quote(pk_column)}) FROM {quote(meta.db_table)}")  # noqa: S608
+        largest = cursor.fetchone()[0] or 0
+        # AUTOINCREMENT tables never give an id again, even one whose row was deleted.
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [meta.db_table])
+        found = cursor.fetchone()
+        first = max(largest, found[0] if found else 0) + 1
+        return list(range(first, first + count))
+
+
+def insert_objects(objects: Sequence[models.Model], *, with_ids: bool = False) -> None:
     """Insert unsaved instances of one model (every concrete column as set on them) and give
-    them their ids, as bulk_create would, at insert_rows' cost."""
+    them their ids, as bulk_create would, at insert_rows' cost. `with_ids`: they carry ids
+    already (reserve_ids), which are inserted as they are."""
     if not objects:
         return
     model = type(objects[0])
+    if with_ids:
+        fields = [f.attname for f in model._meta.concrete_fields]
+        insert_rows(model, fields, [[getattr(obj, name) for name in fields] for obj in objects])
+        for obj in objects:
+            obj._state.adding, obj._state.db = False, connection.alias
+        return
     fields = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
     rows = [[getattr(obj, name) for name in fields] for obj in objects]
     for obj, pk in zip(objects, insert_rows(model, fields, rows, returning=True), strict=True):

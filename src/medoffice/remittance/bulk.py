@@ -29,7 +29,13 @@ from medoffice.claims.services import (
     claims_transition_many,
 )
 from medoffice.core import registry
-from medoffice.core.fastinsert import insert_objects, insert_rows, instance_maker, update_rows
+from medoffice.core.fastinsert import (
+    insert_objects,
+    insert_rows,
+    instance_maker,
+    reserve_ids,
+    update_rows,
+)
 from medoffice.interop.x12.remit835 import ClaimPayment, ServicePayment
 from medoffice.remittance import posting
 from medoffice.remittance.models import (
@@ -163,8 +169,9 @@ def build_rows(items: list[Item]) -> None:
 
 
 def record(items: list[Item]) -> None:
-    """Save the remittance claims, their lines and adjustments."""
-    insert_objects([item.rc for item in items])
+    """Save the remittance claims' lines and adjustments. The claims carry reserved ids and are
+    inserted last (save_claims), with what posting them decided: one write instead of an
+    insert and an update of every row."""
     for item in items:
         for row in item.rows:
             row.remittance_claim = item.rc  # now with its id
@@ -273,8 +280,8 @@ def write_matched(items: list[Item], *, actor: Any, day: date, reference: str, t
                   money_from: str = Account.CASH, rows_are_new: bool = False) -> None:  # fmt: skip
     """Journals, adjudications, status moves and denials worklist rows of matched claims whose
     rows are saved; then each remittance claim is marked posted (or resolved). `rows_are_new`:
-    the remittance claims were inserted by this transaction, so no journal can carry their
-    keys yet."""
+    the remittance claims are new in this transaction (inserted later by post_segment), so no
+    journal can carry their keys yet and they are not updated here."""
     specs, owners = [], []
     seen_status = {item.claim.pk: item.claim.status for item in items}
     for item in items:
@@ -309,8 +316,9 @@ def write_matched(items: list[Item], *, actor: Any, day: date, reference: str, t
             status,
         )
         item.rc.notes, item.rc.journal_ids = item.outcome.notes, item.outcome.journal_ids
-    update_rows(RemittanceClaim, ["claim", "patient", "status", "notes", "journal_ids"],
-                [item.rc for item in items])  # fmt: skip
+    if not rows_are_new:
+        update_rows(RemittanceClaim, ["claim", "patient", "status", "notes", "journal_ids"],
+                    [item.rc for item in items])  # fmt: skip
 
 
 def _audit(items: list[Item], seen_status: dict[int, str], actor: Any, reference: str) -> None:
@@ -352,7 +360,6 @@ def reverse(item: Item, actor: Any) -> None:
     item.rc.claim, item.rc.patient_id = item.claim, item.claim.patient_id
     item.rc.status = ItemStatus.POSTED
     item.rc.notes, item.rc.journal_ids = item.outcome.notes, item.outcome.journal_ids
-    update_rows(RemittanceClaim, ["claim", "patient", "status", "notes", "journal_ids"], [item.rc])
 
 
 def post_segment(segment: list[tuple[int, ClaimPayment]], *, remittance: Any, payer_id: Any,
@@ -376,6 +383,8 @@ def post_segment(segment: list[tuple[int, ClaimPayment]], *, remittance: Any, pa
         claim = claims.get(payment.patient_control_number)
         match(item, claim, lines.get(claim.pk, []) if claim else [])
         items.append(item)
+    for item, pk in zip(items, reserve_ids(RemittanceClaim, len(items)), strict=True):
+        item.rc.pk = pk
     matched = [i for i in items if not i.unmatched and not i.payment.is_reversal]
     build_rows(items)
     price(matched, fees)
@@ -394,5 +403,5 @@ def post_segment(segment: list[tuple[int, ClaimPayment]], *, remittance: Any, pa
     for item, spec in zip(unmatched, specs, strict=True):
         item.rc.unmatched_reason = item.unmatched[:300]
         item.rc.journal_ids = [next(journals)] if spec is not None else []
-    update_rows(RemittanceClaim, ["unmatched_reason", "journal_ids"], [i.rc for i in unmatched])
+    insert_objects([item.rc for item in items], with_ids=True)
     return items

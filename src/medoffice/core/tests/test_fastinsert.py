@@ -9,7 +9,14 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from medoffice.core.fastinsert import insert_rows, instance_maker, update_rows, update_values
+from medoffice.core.fastinsert import (
+    insert_objects,
+    insert_rows,
+    instance_maker,
+    reserve_ids,
+    update_rows,
+    update_values,
+)
 from medoffice.remittance.models import (
     FileStatus,
     ItemStatus,
@@ -105,3 +112,22 @@ def test_instance_maker_fills_defaults_and_refuses_unknown_columns(remittance):
     assert two.notes == []  # each instance its own default list
     with pytest.raises(TypeError, match="no column lines"):
         make(lines=[])
+
+
+@pytest.mark.parametrize("many", [3, 150])  # one INSERT, and COPY on PostgreSQL
+def test_reserved_ids_are_inserted_as_given_and_never_given_again(remittance, many):
+    make = instance_maker(RemittanceClaim)
+    first = insert_rows(RemittanceClaim, CLAIM_FIELDS, [_row(remittance, 0)], returning=True)[0]
+    # The largest row goes away: an id once given is not reserved again.
+    RemittanceClaim.objects.filter(pk=first).delete()
+    ids = reserve_ids(RemittanceClaim, many)
+    assert len(set(ids)) == many and min(ids) > first
+    claims = [
+        make(**dict(zip(CLAIM_FIELDS, _row(remittance, n), strict=True)), id=pk)
+        for n, pk in enumerate(ids, 1)
+    ]
+    insert_objects(claims, with_ids=True)
+    stored = dict(RemittanceClaim.objects.values_list("pk", "sequence"))
+    assert stored == {pk: n for n, pk in enumerate(ids, 1)}
+    later = insert_rows(RemittanceClaim, CLAIM_FIELDS, [_row(remittance, 9_999)], returning=True)[0]
+    assert later > max(ids)
