@@ -159,12 +159,18 @@ def denial_rate(flt: ReportFilters) -> KpiResult:
         .annotate(**DENIAL_FIGURES)
         .order_by()
     )
+    grouped = list(grouped)
     per = {as_date(r["period"]): _denial_row(r) for r in grouped}
     table: list[dict[str, Any]] = []
     by_payer = rows.values("payer__name").annotate(**DENIAL_FIGURES).order_by("payer__name")
     table += [{"by": "Payer", "name": r["payer__name"], **_denial_row(r)} for r in by_payer]
     provider = ("rendering_provider__user__last_name", "rendering_provider__user__first_name")
-    by_provider = rows.values(*provider).annotate(**DENIAL_FIGURES).order_by(*provider)
+    # Grouped by the provider, not the name: two clinicians may share one.
+    by_provider = (
+        rows.values("rendering_provider_id", *provider)
+        .annotate(**DENIAL_FIGURES)
+        .order_by(*provider, "rendering_provider_id")
+    )
     table += [
         {"by": "Provider", "name": f"{r[provider[0]]}, {r[provider[1]]}", **_denial_row(r)}
         for r in by_provider
@@ -190,9 +196,11 @@ def denial_rate(flt: ReportFilters) -> KpiResult:
         }
         for r in reasons
     ]
-    total = rows.aggregate(**DENIAL_FIGURES)
+    # The range's totals from the periods' rows (an aggregate() over these annotations would
+    # wrap them in a subquery that loses the per-claim Exists).
+    claims_n, denied_n = sum(r["claims"] for r in grouped), sum(r["denied"] for r in grouped)
     return KpiResult(
-        headline=percent(total["denied"], total["claims"]),
+        headline=percent(denied_n, claims_n),
         series=[
             series_of("Denial rate (claims)", flt, {p: v["rate"] for p, v in per.items()}),
             series_of("Denial rate (dollars)", flt, {p: v["dollar_rate"] for p, v in per.items()}),
