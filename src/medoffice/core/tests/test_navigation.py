@@ -19,21 +19,22 @@ FLAT_NAV_BEFORE_GROUPING = {
         "Charges", "Claims", "ERAs", "Denials", "Claim submission", "Accounts receivable",
         "Patient statements", "Fee schedules", "Write-offs and refunds", "Month-end close",
         "Records audit", "Outbox", "Calendar feed", "Code tables", "Wait times", "Payers",
-        "Schedule setup", "Audit log", "Jobs",
+        "Schedule setup", "Audit log", "Jobs", "KPI reports", "QI initiatives",
     },
     "frontdesk": {
         "Home", "Patients", "New patient", "Schedule", "Front desk", "Find a time", "Referrals",
-        "Waitlist", "Schedule setup", "Jobs",
+        "Waitlist", "Schedule setup", "Jobs", "KPI reports", "QI initiatives",
     },
     "biller": {
         "Home", "Patients", "Schedule", "Find a time", "Referrals", "Waitlist", "Charges", "Claims",
         "ERAs", "Denials", "Claim submission", "Accounts receivable", "Patient statements",
         "Fee schedules", "Write-offs and refunds", "Month-end close", "Code tables", "Payers",
-        "Schedule setup", "Jobs",
+        "Schedule setup", "Jobs", "KPI reports", "QI initiatives",
     },
     "clinician": {
         "Home", "Patients", "Schedule", "Front desk", "Find a time", "Referrals", "Waitlist",
         "Charges", "Claims", "Records audit", "Calendar feed", "Code tables", "Schedule setup", "Jobs",
+        "KPI reports", "QI initiatives",
     },
     "nurse": {
         "Home", "Patients", "Schedule", "Front desk", "Find a time", "Referrals", "Waitlist",
@@ -44,7 +45,7 @@ FLAT_NAV_BEFORE_GROUPING = {
     "compliance": {
         "Home", "Patients", "Schedule", "Find a time", "Referrals", "Waitlist", "Charges", "Claims",
         "ERAs", "Denials", "Claim submission", "Write-offs and refunds", "Records audit",
-        "Code tables", "Schedule setup", "Audit log", "Emergency access", "Jobs",
+        "Code tables", "Schedule setup", "Audit log", "Emergency access", "Jobs", "KPI reports", "QI initiatives",
     },
 }  # fmt: skip
 MAX_TOP_LEVEL = 7
@@ -68,8 +69,8 @@ def test_every_registered_entry_is_in_a_known_group():
 
 def test_an_entry_without_a_known_group_is_refused():
     rule = AccessRule("authenticated")
-    with pytest.raises(ValueError, match="unknown group 'reports'"):
-        navigation.register(navigation.NavItem("x", "X", "core:home", rule, group="reports"))
+    with pytest.raises(ValueError, match="unknown group 'nowhere'"):
+        navigation.register(navigation.NavItem("x", "X", "core:home", rule, group="nowhere"))
     assert "x" not in {i.key for i in navigation.registered_items()}
 
 
@@ -105,6 +106,7 @@ def test_the_billers_menus():
             "Charges", "Claims", "Claim submission", "ERAs", "Denials", "Accounts receivable",
             "Patient statements", "Write-offs and refunds", "Month-end close",
         ],
+        "Reports": ["KPI reports", "QI initiatives"],
         "Setup": ["Fee schedules", "Payers", "Code tables", "Schedule setup"],
         "Jobs": ["Jobs"],
     }  # fmt: skip
