@@ -1,1 +1,159 @@
-"""Productivity KPIs (see kpi.py for the contract)."""
+"""Productivity KPIs (kpis.md "Productivity"): visits and charges per provider, and claims
+worked per biller (the claim status history's actor). SQL aggregates grouped by person."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from medoffice.claims.models import ChargeLine, ChargeStatus, ClaimStatusChange
+from medoffice.core.permissions import Capability
+from medoffice.reports.kpi import (
+    Column,
+    Filter,
+    Kpi,
+    KpiResult,
+    ReportFilters,
+    Section,
+    Series,
+    Unit,
+    register,
+)
+from medoffice.reports.kpis_revenue_common import (
+    ZERO,
+    as_date,
+    claim_scope,
+    money,
+    series_of,
+    trunc,
+    url,
+)
+
+TOP_PROVIDERS = 5
+
+
+def _name(first: str | None, last: str | None, fallback: str) -> str:
+    return f"{last}, {first}" if last or first else fallback
+
+
+def charges_per_provider(flt: ReportFilters) -> KpiResult:
+    """Charges (and visits: encounters with a charge) per rendering provider, by service date."""
+    scope = claim_scope(ReportFilters(**{**flt.__dict__, "payer_id": None}))
+    rows = ChargeLine.objects.filter(
+        scope, date_of_service__gte=flt.start, date_of_service__lte=flt.end
+    ).exclude(status=ChargeStatus.VOID)
+    user = "rendering_provider__user__"
+    people = list(
+        rows.values("rendering_provider_id", f"{user}first_name", f"{user}last_name")
+        .annotate(charges=Sum("billed_amount"), visits=Count("encounter_id", distinct=True))
+        .order_by("-charges", "rendering_provider_id")
+    )
+    table = [
+        {
+            "provider": _name(
+                r[f"{user}first_name"],
+                r[f"{user}last_name"],
+                f"Provider {r['rendering_provider_id']}",
+            ),
+            "visits": r["visits"],
+            "charges": money(r["charges"]),
+        }
+        for r in people
+    ]
+    per_period = (
+        rows.annotate(period=trunc("date_of_service", flt.grain))
+        .values("period", "rendering_provider_id")
+        .annotate(charges=Sum("billed_amount"))
+        .order_by()
+    )
+    by_provider: dict[Any, dict[date, Decimal]] = {}
+    total: dict[date, Decimal] = {}
+    for r in per_period:
+        period, amount = as_date(r["period"]), money(r["charges"])
+        by_provider.setdefault(r["rendering_provider_id"], {})[period] = amount
+        total[period] = total.get(period, ZERO) + amount
+    series = [series_of("All providers", flt, total)]
+    for r, row in list(zip(people, table, strict=True))[:TOP_PROVIDERS]:
+        series.append(series_of(row["provider"], flt, by_provider[r["rendering_provider_id"]]))
+    return KpiResult(
+        headline=sum((row["charges"] for row in table), ZERO) if table else None,
+        series=series,
+        columns=[
+            Column("provider", "Provider"),
+            Column("visits", "Visits", Unit.COUNT),
+            Column("charges", "Charges", Unit.MONEY),
+        ],
+        rows=table,
+        drilldown_url=url("claims:charge_review"),
+        notes=[
+            "By date of service; visits are the encounters with at least one charge; voided "
+            "charges left out."
+        ],
+    )
+
+
+def _local_bounds(flt: ReportFilters) -> tuple[datetime, datetime]:
+    tz = timezone.get_current_timezone()
+    return (
+        datetime.combine(flt.start, time(), tzinfo=tz),
+        datetime.combine(flt.end + timedelta(days=1), time(), tzinfo=tz),
+    )
+
+
+def claims_worked_per_biller(flt: ReportFilters) -> KpiResult:
+    """Claim status changes made by each person (ERA postings included: their importer), by
+    the local day they were made."""
+    since, until = _local_bounds(flt)
+    rows = ClaimStatusChange.objects.filter(
+        claim_scope(flt, "claim__"), actor__isnull=False, at__gte=since, at__lt=until
+    )
+    people = (
+        rows.values("actor_id", "actor__first_name", "actor__last_name", "actor__username")
+        .annotate(changes=Count("pk"), claims=Count("claim_id", distinct=True))
+        .order_by("-changes", "actor_id")
+    )
+    table = [
+        {
+            "person": _name(r["actor__first_name"], r["actor__last_name"], r["actor__username"]),
+            "claims": r["claims"],
+            "changes": r["changes"],
+        }
+        for r in people
+    ]
+    per_period = (
+        rows.annotate(period=trunc("at", flt.grain, tzinfo=timezone.get_current_timezone()))
+        .values("period")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = {as_date(r["period"]): Decimal(r["n"]) for r in per_period}
+    return KpiResult(
+        headline=Decimal(sum(r["changes"] for r in table)) if table else None,
+        series=[Series("Claim status changes", series_of("", flt, counts).points)],
+        columns=[
+            Column("person", "Biller"),
+            Column("claims", "Claims worked", Unit.COUNT),
+            Column("changes", "Status changes", Unit.COUNT),
+        ],
+        rows=table,
+        drilldown_url=url("claims:worklist"),
+        notes=["Every claim status change a person made (scrub, submit, ERA posting, appeal)."],
+    )
+
+
+for kpi in (
+    Kpi("charges_per_provider", "Visits and charges per provider", Section.PRODUCTIVITY,
+        Capability.REPORTS_REVENUE, Unit.MONEY,
+        "Charges per rendering provider, with their visits, by date of service.",
+        charges_per_provider, frozenset({Filter.LOCATION, Filter.DEPARTMENT, Filter.PROVIDER}),
+        None, 10),
+    Kpi("claims_worked_per_biller", "Claims worked per biller", Section.PRODUCTIVITY,
+        Capability.REPORTS_REVENUE, Unit.COUNT,
+        "Claim status changes made by each biller in the period.", claims_worked_per_biller,
+        frozenset(Filter), None, 20),
+):  # fmt: skip
+    register(kpi)
