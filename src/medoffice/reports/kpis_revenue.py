@@ -53,3 +53,4 @@ for kpi in (
         Target(Decimal("3"), "lower", "≤ 3 days"), 51),
 ):  # fmt: skip
     register(kpi)
+from medoffice.reports import kpis_revenue_payers  # noqa: E402, F401  (registers its KPIs)
