@@ -166,8 +166,11 @@ def grouped_medians(
             f"AVG(CASE WHEN {v} IS NOT NULL AND r{i} {middle} THEN {v} END), "
             f"AVG(CASE WHEN {v} IS NOT NULL AND ra{i} {middle_all} THEN {v} END)"
         )
+    # MATERIALIZED: each value is computed once per row, not once per window that reads it
+    # (SQLite would otherwise copy the expressions into every reference).
     statement = (
-        f"SELECT g, {', '.join(picks)} FROM (SELECT g, {', '.join(ranks)} FROM ({sql})) "  # noqa: S608
+        f"WITH base AS MATERIALIZED ({sql}) "  # noqa: S608
+        f"SELECT g, {', '.join(picks)} FROM (SELECT g, {', '.join(ranks)} FROM base) "
         "GROUP BY g"
     )
     with connection.cursor() as cursor:
