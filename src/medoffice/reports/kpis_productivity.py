@@ -157,3 +157,4 @@ for kpi in (
         frozenset(Filter), None, 20),
 ):  # fmt: skip
     register(kpi)
+from medoffice.reports import kpis_productivity_desk  # noqa: E402, F401  (registers its KPI)
