@@ -23,7 +23,10 @@ urlpatterns = [
     path("eligibility/", include("medoffice.eligibility.urls")),
     path("remittance/", include("medoffice.remittance.urls")),
     path("huddle/", include("medoffice.huddle.urls")),
+    # Before any "reports/" include, whose KPI pages would take "schedules" for a KPI key.
+    path("reports/schedules/", include("medoffice.reports.urls_schedules")),
     path("reports/", include("medoffice.reports.urls")),
+    path("quality/", include("medoffice.quality.urls")),
     path("admin/", admin_site.urls),
     path("api/", api.urls),
 ]
