@@ -219,14 +219,15 @@ def line_chart(
     width: int = 720,
     height: int = 280,
     title: str,
+    css_class: str = "line-chart",
 ) -> str:
     """The chart as an <svg> element (role img, titled); the page shows the table beside it."""
     layout = chart_layout(series, unit, target, width=width, height=height)
-    chart_id = "chart-" + hashlib.sha256(title.encode()).hexdigest()[:8]
+    chart_id = "chart-" + hashlib.sha256(f"{title}/{width}".encode()).hexdigest()[:8]
     names = ", ".join(s.label for s in series)
     summary = f"Line chart of {names} by period" + (f"; target {target.label}" if target else "")
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="line-chart" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="{css_class}" role="img" '
         f'viewBox="0 0 {layout.width} {layout.height}" width="{layout.width}" '
         f'height="{layout.height}" aria-labelledby="{chart_id}-title {chart_id}-desc">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',

@@ -98,6 +98,19 @@ def _context(request: AuthedRequest, kpi: Kpi) -> dict[str, Any]:
         headline=format_value(result.headline, kpi.unit),
         target_text=format_value(target.value, kpi.unit, places=2) if target else "",
         chart=mark_safe(line_chart(result.series, kpi.unit, target, title=kpi.title)),
+        # A phone shrinks a 720-wide chart's text to a few pixels: it gets its own, drawn for
+        # its width (the stylesheet shows one of the two; the hidden one is not read out).
+        chart_narrow=mark_safe(
+            line_chart(
+                result.series,
+                kpi.unit,
+                target,
+                title=kpi.title,
+                width=360,
+                height=260,
+                css_class="line-chart narrow",
+            )
+        ),
         table=_table(result),
         scope=selectors.describe_filters(kpi, filters),
         query=form.query(),

@@ -256,3 +256,20 @@ def test_only_the_manager_sets_targets(cast, role):
     if role != "hr":
         page = client.get(f"/reports/{ACCESS_KEY}/?{Q1}").content.decode()
         assert "/target/" not in page
+
+
+def test_every_registered_kpi_renders_and_exports(cast):
+    """Whatever KPIs are registered when this runs (the real ones too), on an empty practice."""
+    from medoffice.reports.kpi import all_kpis
+
+    client = cast.client("manager")
+    for k in all_kpis():
+        page = client.get(f"/reports/{k.key}/?{Q1}")
+        assert page.status_code == 200, k.key
+        html = page.content.decode()
+        assert 'class="line-chart"' in html and 'id="kpi-table"' in html, k.key
+        for fmt in ("csv", "xlsx", "pdf"):
+            assert client.get(f"/reports/{k.key}/export.{fmt}?{Q1}").status_code == 200, (
+                k.key,
+                fmt,
+            )
