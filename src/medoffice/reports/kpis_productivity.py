@@ -30,6 +30,7 @@ from medoffice.reports.kpis_revenue_common import (
     money,
     series_of,
     trunc,
+    trunc_local,
     url,
 )
 
@@ -125,7 +126,7 @@ def claims_worked_per_biller(flt: ReportFilters) -> KpiResult:
         for r in people
     ]
     per_period = (
-        rows.annotate(period=trunc("at", flt.grain, tzinfo=timezone.get_current_timezone()))
+        rows.annotate(period=trunc_local("at", flt))
         .values("period")
         .annotate(n=Count("pk"))
         .order_by()

@@ -12,15 +12,13 @@ from django.db.models import (
     Count,
     DecimalField,
     Exists,
-    F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
 )
-from django.db.models.functions import Coalesce, TruncDate
-from django.utils import timezone
+from django.db.models.functions import Coalesce
 
 from medoffice.claims.models import ChargeLine, ChargeStatus, Claim, ClaimStatus, ClaimStatusChange
 from medoffice.reports.kpi import Column, KpiResult, ReportFilters, Unit
@@ -29,6 +27,8 @@ from medoffice.reports.kpis_revenue_common import (
     as_date,
     claim_scope,
     claims_worklist_url,
+    days_between,
+    local_date,
     medians_by_period,
     money,
     percent,
@@ -241,10 +241,6 @@ def _lag_result(
     )
 
 
-def _local_day(field: str) -> TruncDate:
-    return TruncDate(field, tzinfo=timezone.get_current_timezone())
-
-
 def charge_lag(flt: ReportFilters) -> KpiResult:
     scope = claim_scope(ReportFilters(**{**flt.__dict__, "payer_id": None}))
     grouped = (
@@ -254,7 +250,7 @@ def charge_lag(flt: ReportFilters) -> KpiResult:
         .exclude(status=ChargeStatus.VOID)
         .annotate(
             period=trunc("date_of_service", flt.grain),
-            lag=_local_day("created_at") - F("date_of_service"),
+            lag=days_between(local_date("created_at", flt), "date_of_service"),
         )
         .values("period", "lag")
         .annotate(n=Count("pk"))
@@ -283,7 +279,7 @@ def claim_lag(flt: ReportFilters) -> KpiResult:
         .exclude(Exists(earlier))
         .annotate(
             period=trunc("claim__service_date_from", flt.grain),
-            lag=_local_day("at") - F("claim__service_date_from"),
+            lag=days_between(local_date("at", flt), "claim__service_date_from"),
         )
         .values("period", "lag")
         .annotate(n=Count("pk"))

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import DateField, Q, QuerySet
-from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.db import connection
+from django.db.models import Case, DateField, F, Func, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import TruncDate, TruncDay, TruncMonth, TruncWeek
 from django.urls import reverse
+from django.utils import timezone
 
 from medoffice.reports.kpi import Grain, Point, ReportFilters, Series
 
@@ -66,9 +68,85 @@ def period_ends(flt: ReportFilters) -> list[date]:
 
 
 def trunc(field: str, grain: Grain, **extra: Any) -> Any:
-    """The SQL expression of a date's (or a datetime's local date's) period."""
+    """The SQL expression of a date's (or, with tzinfo, a datetime's local date's) period.
+
+    SQLite: Django's Trunc functions are Python functions called once per row there; date()
+    with modifiers is SQLite's own. A datetime's local period on SQLite: trunc_local."""
+    if connection.vendor == "sqlite" and not extra:
+        return _sqlite_period(F(field), grain)
     kind = {Grain.DAY: TruncDay, Grain.WEEK: TruncWeek, Grain.MONTH: TruncMonth}[grain]
     return kind(field, output_field=DateField(), **extra)
+
+
+def _sqlite_period(expression: Any, grain: Grain) -> Func:
+    # 'weekday 0' moves to the coming Sunday (or stays on one); six days back is its Monday.
+    modifiers = {
+        Grain.DAY: [],
+        Grain.WEEK: ["weekday 0", "-6 days"],
+        Grain.MONTH: ["start of month"],
+    }
+    return Func(
+        expression, *[Value(m) for m in modifiers[grain]], function="date",
+        output_field=DateField(),
+    )  # fmt: skip
+
+
+def trunc_local(field: str, flt: ReportFilters) -> Any:
+    """The period of a datetime column's calendar date in the practice's zone."""
+    if connection.vendor == "sqlite":
+        return _sqlite_period(local_date(field, flt), flt.grain)
+    return trunc(field, flt.grain, tzinfo=timezone.get_current_timezone())
+
+
+def local_date(field: str, flt: ReportFilters, *, margin_days: int = 400) -> Any:
+    """A datetime column's calendar date in the practice's zone, in SQL.
+
+    PostgreSQL: TruncDate with the zone. SQLite: TruncDate with a zone calls Python per row, so
+    the stored UTC time is shifted by the zone's offset instead, the offset picked by a CASE
+    over the zone's offset changes (daylight saving) from `margin_days` before the range to
+    `margin_days` after it (rows outside keep the nearest offset)."""
+    zone = timezone.get_current_timezone()
+    if connection.vendor != "sqlite":
+        return TruncDate(field, tzinfo=zone)
+    changes = _offset_changes(zone, flt.start - timedelta(days=margin_days),
+                              flt.end + timedelta(days=margin_days))  # fmt: skip
+    # Each change's instant ends the offset before it; after the last, its own offset holds.
+    whens = [
+        When(**{f"{field}__lt": at}, then=Value(f"{previous} seconds"))
+        for (at, _), (_, previous) in zip(changes[1:], changes, strict=False)
+    ]
+    last = Value(f"{changes[-1][1]} seconds")
+    shift = Case(*whens, default=last) if whens else last
+    return Func(F(field), shift, function="date", output_field=DateField())
+
+
+def _offset_changes(zone: Any, first: date, last: date) -> list[tuple[datetime, int]]:
+    """[(UTC instant, offset in seconds from then on)], the first at the window's start."""
+    start = datetime.combine(first, time.min, tzinfo=UTC)
+    end = datetime.combine(last, time.min, tzinfo=UTC)
+
+    def offset(at: datetime) -> int:
+        return int(at.astimezone(zone).utcoffset().total_seconds())
+
+    changes = [(start, offset(start))]
+    day = start
+    while day < end:
+        following = day + timedelta(days=1)
+        if offset(following) != changes[-1][1]:
+            # The change falls within this day: find its minute (offsets change on the minute).
+            lo, hi = day, following
+            while hi - lo > timedelta(minutes=1):
+                mid = lo + (hi - lo) / 2
+                mid = mid.replace(second=0, microsecond=0)
+                if mid <= lo:
+                    break
+                if offset(mid) == changes[-1][1]:
+                    lo = mid
+                else:
+                    hi = mid
+            changes.append((hi, offset(hi)))
+        day = following
+    return changes
 
 
 def as_date(value: Any) -> date:
@@ -162,9 +240,21 @@ def medians_by_period(
 def _days(value: Any) -> int:
     if isinstance(value, timedelta):
         return value.days
-    if isinstance(value, int):  # SQLite hands date differences back as microseconds
-        return value // 86_400_000_000
-    return int(value)
+    return int(value)  # days_between on SQLite: whole days
+
+
+class _SqliteDaysBetween(Func):
+    arg_joiner = ") - julianday("
+    template = "CAST(julianday(%(expressions)s) AS INTEGER)"
+    output_field = IntegerField()
+
+
+def days_between(later: Any, earlier: str) -> Any:
+    """Whole days from the date column `earlier` to the date expression `later`. SQLite:
+    julianday() (Django's date subtraction calls a Python function per row there)."""
+    if connection.vendor == "sqlite":
+        return _SqliteDaysBetween(later, F(earlier))
+    return later - F(earlier)
 
 
 def url(name: str, **params: Any) -> str:

@@ -218,6 +218,11 @@ class ClaimStatusChange(models.Model):
 
     class Meta:
         ordering = ["claim_id", "at", "pk"]
+        indexes = [
+            # Who worked claims when (reports: claims worked per biller): the period's rows
+            # read from the index alone.
+            models.Index(fields=["at", "actor", "claim"], name="claimstatus_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.from_status or 'new'} -> {self.to_status}"
