@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Count,
-    DecimalField,
     Exists,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Sum,
 )
-from django.db.models.functions import Coalesce
 
 from medoffice.claims.models import ChargeLine, ChargeStatus, Claim, ClaimStatus, ClaimStatusChange
 from medoffice.reports.kpi import Column, KpiResult, ReportFilters, Unit
@@ -98,8 +96,12 @@ def clean_claim_rate(flt: ReportFilters) -> KpiResult:
 # --- Denials: the first adjudication of each claim (its first posted remittance) ---------------
 
 
-def _adjudicated(flt: ReportFilters) -> QuerySet:
-    from medoffice.remittance.models import ItemStatus, RemittanceClaim, RemittanceLine
+def _first_remittances_sql(flt: ReportFilters) -> tuple[str, list[Any]]:
+    """A CTE `adjudicated` of the range's claims that a remittance was posted for: period,
+    payer, provider, billed, and what their first remittance denied (`denied_amount`, NULL
+    when nothing). Materialized, so each claim's first remittance is looked up once for all
+    the groupings read from it."""
+    from medoffice.remittance.models import ItemStatus, RemittanceClaim
 
     first = (
         RemittanceClaim.objects.filter(
@@ -108,33 +110,70 @@ def _adjudicated(flt: ReportFilters) -> QuerySet:
         .order_by("pk")
         .values("pk")[:1]
     )
-    denied_lines = RemittanceLine.objects.filter(remittance_claim_id=OuterRef("first_rc")).exclude(
-        denial=""
-    )
-    denied_amount = (
-        denied_lines.order_by().values("remittance_claim_id").annotate(t=Sum("billed")).values("t")
-    )
-    return (
+    claims = (
         _claims(flt)
-        .annotate(first_rc=Subquery(first))
-        .filter(first_rc__isnull=False)
-        .annotate(
-            denied=Exists(denied_lines),
-            denied_amount=Coalesce(
-                Subquery(denied_amount, output_field=DecimalField()),
-                ZERO,
-                output_field=DecimalField(),
-            ),
-        )
+        .annotate(period=trunc("service_date_from", flt.grain), first_rc=Subquery(first))
+        .values("pk", "period", "payer_id", "rendering_provider_id", "total_billed", "first_rc")
     )
+    sql, params = claims.query.sql_with_params()
+    cte = f"""
+        WITH claims_in_range AS MATERIALIZED ({sql}),
+        adjudicated AS MATERIALIZED (
+            SELECT c.*, (
+                SELECT SUM(line.billed) FROM remittance_remittanceline line
+                WHERE line.remittance_claim_id = c.first_rc AND line.denial <> ''
+            ) AS denied_amount
+            FROM claims_in_range c WHERE c.first_rc IS NOT NULL
+        )
+    """  # noqa: S608 (the inner query's values are parameters)
+    return cte, list(params)
 
 
-DENIAL_FIGURES = {
-    "claims": Count("pk"),
-    "denied": Count("pk", filter=Q(denied=True)),
-    "billed": Sum("total_billed"),
-    "denied_amount": Sum("denied_amount"),
-}
+def _denial_groups(flt: ReportFilters) -> list[dict[str, Any]]:
+    """Claims adjudicated and denied, billed and denied dollars, per (period, payer, provider):
+    a few thousand rows at most, which the periods, payers and providers are summed from."""
+    cte, params = _first_remittances_sql(flt)
+    sql = (
+        f"{cte} SELECT period, payer_id, rendering_provider_id, COUNT(*), "  # noqa: S608
+        "COUNT(denied_amount), SUM(total_billed), SUM(COALESCE(denied_amount, 0)) "
+        "FROM adjudicated GROUP BY period, payer_id, rendering_provider_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    keys = ("period", "payer_id", "provider_id", "claims", "denied", "billed", "denied_amount")
+    return [dict(zip(keys, row, strict=True)) for row in found]
+
+
+def _denial_reasons(flt: ReportFilters) -> list[tuple[str, str, int, Any]]:
+    """A denied line's reasons (its CARC; the patient's share left out: that is not a
+    denial) on the claims' first remittances: claims and dollars per group and reason."""
+    cte, params = _first_remittances_sql(flt)
+    sql = (
+        f'{cte} SELECT adj."group", adj.reason, COUNT(DISTINCT line.remittance_claim_id), '  # noqa: S608
+        "SUM(adj.amount) FROM adjudicated a "
+        "JOIN remittance_remittanceline line ON line.remittance_claim_id = a.first_rc "
+        "JOIN remittance_remittanceadjustment adj ON adj.line_id = line.id "
+        "WHERE a.denied_amount IS NOT NULL AND line.denial <> '' AND adj.amount > 0 "
+        "AND adj.\"group\" <> 'PR' "
+        'GROUP BY adj."group", adj.reason '
+        "ORDER BY 3 DESC, 1, 2"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _summed(groups: list[dict[str, Any]], key: str) -> dict[Any, dict[str, Any]]:
+    out: dict[Any, dict[str, Any]] = {}
+    for g in groups:
+        total = out.setdefault(g[key], {"claims": 0, "denied": 0, "billed": ZERO,
+                                        "denied_amount": ZERO})  # fmt: skip
+        total["claims"] += g["claims"]
+        total["denied"] += g["denied"]
+        total["billed"] += money(g["billed"])
+        total["denied_amount"] += money(g["denied_amount"])
+    return out
 
 
 def _denial_row(r: dict[str, Any]) -> dict[str, Any]:
@@ -150,55 +189,39 @@ def _denial_row(r: dict[str, Any]) -> dict[str, Any]:
 
 
 def denial_rate(flt: ReportFilters) -> KpiResult:
-    from medoffice.remittance.models import RemittanceAdjustment
+    from medoffice.patients.models import Payer
+    from medoffice.scheduling.models import Provider
 
-    rows = _adjudicated(flt)
-    grouped = (
-        rows.annotate(period=trunc("service_date_from", flt.grain))
-        .values("period")
-        .annotate(**DENIAL_FIGURES)
-        .order_by()
-    )
-    grouped = list(grouped)
-    per = {as_date(r["period"]): _denial_row(r) for r in grouped}
+    groups = _denial_groups(flt)
+    per = {as_date(p): _denial_row(v) for p, v in _summed(groups, "period").items()}
     table: list[dict[str, Any]] = []
-    by_payer = rows.values("payer__name").annotate(**DENIAL_FIGURES).order_by("payer__name")
-    table += [{"by": "Payer", "name": r["payer__name"], **_denial_row(r)} for r in by_payer]
-    provider = ("rendering_provider__user__last_name", "rendering_provider__user__first_name")
-    # Grouped by the provider, not the name: two clinicians may share one.
-    by_provider = (
-        rows.values("rendering_provider_id", *provider)
-        .annotate(**DENIAL_FIGURES)
-        .order_by(*provider, "rendering_provider_id")
-    )
-    table += [
-        {"by": "Provider", "name": f"{r[provider[0]]}, {r[provider[1]]}", **_denial_row(r)}
-        for r in by_provider
-    ]
-    # A denied line's reasons (its CARC, the patient's share left out: that is not a denial).
-    reasons = (
-        RemittanceAdjustment.objects.filter(
-            line__remittance_claim_id__in=rows.filter(denied=True).values("first_rc"),
-            amount__gt=0,
+    by_payer = _summed(groups, "payer_id")
+    names = dict(Payer.objects.filter(pk__in=list(by_payer)).values_list("pk", "name"))
+    table += sorted(
+        ({"by": "Payer", "name": names.get(k, "No payer"), **_denial_row(v)}
+         for k, v in by_payer.items()),
+        key=lambda r: r["name"],
+    )  # fmt: skip
+    by_provider = _summed(groups, "provider_id")
+    people = {
+        pk: f"{last}, {first}"
+        for pk, last, first in Provider.objects.filter(pk__in=list(by_provider)).values_list(
+            "pk", "user__last_name", "user__first_name"
         )
-        .exclude(line__denial="")
-        .exclude(group="PR")
-        .values("group", "reason")
-        .annotate(denied=Count("line__remittance_claim", distinct=True), amount=Sum("amount"))
-        .order_by("-denied", "group", "reason")
-    )
+    }
+    # Ordered by the name, grouped by the provider: two clinicians may share one.
+    table += sorted(
+        ({"by": "Provider", "name": people.get(k, "No provider"), **_denial_row(v)}
+         for k, v in by_provider.items()),
+        key=lambda r: r["name"],
+    )  # fmt: skip
     table += [
-        {
-            "by": "Reason",
-            "name": f"{r['group']}-{r['reason']}",
-            "denied": r["denied"],
-            "denied_amount": money(r["amount"]),
-        }
-        for r in reasons
-    ]
-    # The range's totals from the periods' rows (an aggregate() over these annotations would
-    # wrap them in a subquery that loses the per-claim Exists).
-    claims_n, denied_n = sum(r["claims"] for r in grouped), sum(r["denied"] for r in grouped)
+        {"by": "Reason", "name": f"{group}-{reason}", "denied": denied,
+         "denied_amount": money(amount)}
+        for group, reason, denied, amount in _denial_reasons(flt)
+    ]  # fmt: skip
+    claims_n = sum(g["claims"] for g in groups)
+    denied_n = sum(g["denied"] for g in groups)
     return KpiResult(
         headline=percent(denied_n, claims_n),
         series=[

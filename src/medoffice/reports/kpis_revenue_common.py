@@ -150,7 +150,9 @@ def _offset_changes(zone: Any, first: date, last: date) -> list[tuple[datetime, 
 
 
 def as_date(value: Any) -> date:
-    # TruncX over a datetime may hand back a datetime on some backends.
+    # TruncX over a datetime may hand back a datetime on some backends; raw SQL on SQLite, text.
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
     return value.date() if hasattr(value, "date") and callable(value.date) else value
 
 
