@@ -3,6 +3,7 @@ rates as Decimals, grouped medians in SQL on both databases, and the drill-down 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -133,9 +134,9 @@ def grouped_medians(
     """{group value: {name: median}} of each value expression (rows where it is NULL are left
     out of that median), plus key None for all rows together; one or two SQL statements.
 
-    PostgreSQL: percentile_cont(0.5). SQLite has no percentile function: each value is ranked
-    with ROW_NUMBER() within its group (NULLs in their own partition) and counted with COUNT()
-    over the group, and the middle one or two rows are averaged, all in SQL."""
+    PostgreSQL: percentile_cont(0.5). SQLite has no percentile function: the database counts
+    the rows of each distinct value per group, and the middle one or two values are found from
+    those counts (Python goes through distinct values, never rows)."""
     names = list(values)
     if connection.vendor == "postgresql":
         out: dict[Any, dict[str, float | None]] = {}
@@ -150,42 +151,44 @@ def grouped_medians(
         g=group if group is not None else Value(0), **{f"v_{n}": values[n] for n in names}
     )
     sql, params = inner.values("g", *[f"v_{n}" for n in names]).query.sql_with_params()
-    ranks = []
-    picks = []
-    for i, n in enumerate(names):
-        v = f"v_{n}"
-        ranks.append(
-            f"{v}, ROW_NUMBER() OVER (PARTITION BY g, {v} IS NULL ORDER BY {v}) AS r{i}, "
-            f"COUNT({v}) OVER (PARTITION BY g) AS c{i}, "
-            f"ROW_NUMBER() OVER (PARTITION BY {v} IS NULL ORDER BY {v}) AS ra{i}, "
-            f"COUNT({v}) OVER () AS ca{i}"
-        )
-        middle = f"IN ((c{i} + 1) / 2, (c{i} + 2) / 2)"
-        middle_all = f"IN ((ca{i} + 1) / 2, (ca{i} + 2) / 2)"
-        picks.append(
-            f"AVG(CASE WHEN {v} IS NOT NULL AND r{i} {middle} THEN {v} END), "
-            f"AVG(CASE WHEN {v} IS NOT NULL AND ra{i} {middle_all} THEN {v} END)"
-        )
-    # MATERIALIZED: each value is computed once per row, not once per window that reads it
-    # (SQLite would otherwise copy the expressions into every reference).
-    statement = (
-        f"WITH base AS MATERIALIZED ({sql}) "  # noqa: S608
-        f"SELECT g, {', '.join(picks)} FROM (SELECT g, {', '.join(ranks)} FROM base) "
-        "GROUP BY g"
+    # How many rows have each value, per group: one grouped pass per value over the base rows
+    # (computed once: MATERIALIZED), read in value order; the middle of each group is found by
+    # counting. Ranking every row with windows sorted the base twice per value.
+    counts = " UNION ALL ".join(
+        f"SELECT g, {i}, v_{n}, COUNT(*) FROM base WHERE v_{n} IS NOT NULL GROUP BY g, v_{n}"  # noqa: S608
+        for i, n in enumerate(names)
     )
+    statement = f"WITH base AS MATERIALIZED ({sql}) {counts}"
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         rows = cursor.fetchall()
-    out = {}
-    overall: dict[str, float | None] = {n: None for n in names}
-    for row in rows:
-        key = row[0] if group is not None else None
-        out[key] = {n: row[1 + 2 * i] for i, n in enumerate(names)}
-        for i, n in enumerate(names):
-            if row[2 + 2 * i] is not None:  # the same in every group's row
-                overall[n] = row[2 + 2 * i]
-    out[None] = overall
+    per_group: dict[tuple[Any, int], dict[Any, int]] = defaultdict(dict)
+    overall_counts: list[dict[Any, int]] = [defaultdict(int) for _ in names]
+    for g, i, value, n in rows:
+        per_group[(g, i)][value] = n
+        overall_counts[i][value] += n
+    out: dict[Any, dict[str, float | None]] = {}
+    for (g, i), found in per_group.items():
+        key = g if group is not None else None
+        out.setdefault(key, {n: None for n in names})[names[i]] = _median_of_counts(found)
+    out[None] = {n: _median_of_counts(overall_counts[i]) for i, n in enumerate(names)}
     return out
+
+
+def _median_of_counts(counts: Mapping[Any, int]) -> float | None:
+    """The median of a multiset given as {value: how many} (the mean of the middle two when
+    the count is even); None when empty. Python sorts the distinct values only."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    wanted = ((total + 1) // 2, (total + 2) // 2)  # 1-based positions of the middle
+    picked: list[float] = []
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while len(picked) < 2 and seen >= wanted[len(picked)]:
+            picked.append(float(value))
+    return (picked[0] + picked[1]) / 2
 
 
 # --- Drill-down links -------------------------------------------------------------------------
