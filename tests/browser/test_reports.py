@@ -144,8 +144,8 @@ def test_the_manager_reads_every_kpi_and_downloads_it(
     page.goto(
         f"/reports/test_visit_count/?start={start}&end={end}&location={practice_with_records['north'].pk}"
     )
-    expect(page.locator("#kpi-chart .series-0 path")).to_have_count(1)
-    d = page.locator("#kpi-chart .series-0 path").get_attribute("d")
+    expect(page.locator("#kpi-chart svg.line-chart:not(.narrow) .series-0 path")).to_have_count(1)
+    d = page.locator("#kpi-chart svg.line-chart:not(.narrow) .series-0 path").get_attribute("d")
     assert d.count("M") == 2, d
     expect(page.locator("#kpi-table tbody tr")).to_have_count(3)
     screenshot(page, "reports-test-visit-count-populated-desktop")

@@ -44,11 +44,17 @@ def own_provider_only(user: Any, kpi: Kpi) -> bool:
 
 
 def own_provider_id(user: Any) -> int | None:
+    """The user's scheduling.Provider id; looked up once per user object (one per request:
+    the index asks for every KPI)."""
     from medoffice.scheduling.models import Provider
 
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return Provider.objects.filter(user=user).values_list("pk", flat=True).first()
+    if not hasattr(user, "_reports_own_provider_id"):
+        user._reports_own_provider_id = (
+            Provider.objects.filter(user=user).values_list("pk", flat=True).first()
+        )
+    return user._reports_own_provider_id
 
 
 def can_view_kpi(user: Any, kpi: Kpi) -> bool:

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -133,8 +134,11 @@ def index(request: AuthedRequest) -> HttpResponse:
 def kpi_page(request: AuthedRequest, key: str) -> HttpResponse:
     kpi = _kpi_or_404(key)
     context = _context(request, kpi)
-    if is_htmx(request):
-        return render(request, "reports/partials/kpi_body.html", context)
+    # Going back in history, htmx asks for the whole page again (with HX-Request set).
+    if is_htmx(request) and not request.headers.get("HX-History-Restore-Request"):
+        response = render(request, "reports/partials/kpi_body.html", context)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
     context["may_set_target"] = (
         kpi.target is not None and RoleCode.MANAGER in request.user.effective_role_codes()
     )
@@ -142,7 +146,9 @@ def kpi_page(request: AuthedRequest, key: str) -> HttpResponse:
         context["target_form"] = KpiTargetForm(
             initial={"value": context["target"].value if context["target"] else None}
         )
-    return render(request, "reports/kpi.html", context)
+    response = render(request, "reports/kpi.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @requires_role(*REPORT_ROLES)

@@ -196,6 +196,13 @@ def test_htmx_gets_the_chart_and_table_alone(cast, visits):
     html = response.content.decode()
     assert "<html" not in html and "<svg" in html and 'id="kpi-table"' in html
     assert headline(html) == "6"
+    assert "HX-Request" in response["Vary"]
+    # Back in the browser's history, htmx asks for the whole page.
+    restore = cast.client("manager").get(
+        f"/reports/{ACCESS_KEY}/?{Q1}",
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+    assert "<html" in restore.content.decode()
 
 
 def test_the_page_declares_only_the_kpis_filters(cast, visits):
