@@ -148,7 +148,9 @@ def _third_slots(
         where.append("(tpl.department_id IS NULL OR tpl.department_id = %s)")
         params.append(filters.department_id)
     # The provider's bookings as the book stood at lo: booked before it, and not cancelled or
-    # moved (the move's new appointment was created) before it.
+    # moved (the move's new appointment was created) before it. The move is a scalar subquery
+    # through the unique rescheduled_from index, looked up for moved rows only (a join or an
+    # EXISTS let PostgreSQL scan every appointment); a block's last busy end is grouped once.
     booking_params: list[Any] = [
         *provider_ids,
         when(lo - timedelta(minutes=MAX_APPOINTMENT_MINUTES)),
@@ -168,12 +170,14 @@ def _third_slots(
     ),
     book AS (
         SELECT ap.provider_id AS pid, ap.start AS astart, ap."end" AS aend
-        FROM {apt} ap LEFT JOIN {apt} nx ON nx.rescheduled_from_id = ap.id
+        FROM {apt} ap
         WHERE ap.provider_id IN ({_marks(provider_ids)}) AND ap.start >= %s AND ap.start < %s
           AND ap.created_at < %s
           AND (ap.status NOT IN ('cancelled', 'rescheduled')
                OR (ap.status = 'cancelled' AND ap.cancelled_at >= %s)
-               OR (ap.status = 'rescheduled' AND nx.created_at >= %s))
+               OR (ap.status = 'rescheduled' AND (
+                   SELECT nx.created_at FROM {apt} nx WHERE nx.rescheduled_from_id = ap.id
+               ) >= %s))
     ),
     ov AS (
         SELECT b.bid, b.pid, b.loc, b.bs, b.be,
@@ -187,13 +191,15 @@ def _third_slots(
                                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), bs) AS prev
         FROM ov
     ),
+    last_busy AS (
+        SELECT bid, MAX(e) AS e FROM ov GROUP BY bid
+    ),
     gaps AS (
         SELECT pid, loc, CASE WHEN prev > bs THEN prev ELSE bs END AS gs, s AS ge FROM runs
         UNION ALL
-        SELECT b.pid, b.loc, COALESCE(
-                   (SELECT CASE WHEN MAX(ov.e) > b.bs THEN MAX(ov.e) ELSE b.bs END
-                    FROM ov WHERE ov.bid = b.bid), b.bs) AS gs, b.be AS ge
-        FROM b
+        SELECT b.pid, b.loc, CASE WHEN last_busy.e > b.bs THEN last_busy.e ELSE b.bs END AS gs,
+               b.be AS ge
+        FROM b LEFT JOIN last_busy ON last_busy.bid = b.bid
     ),
     counted AS (
         SELECT pid, loc, gs,
