@@ -44,6 +44,7 @@ EXPECTED_NAV = {
         ("Billing", ["Charges", "Claims", "Claim submission", "ERAs", "Denials",
                      "Accounts receivable", "Patient statements", "Write-offs and refunds",
                      "Month-end close"]),
+        ("Reports", ["KPI reports", "Report schedules", "QI initiatives"]),
         ("Compliance", ["Records audit", "Audit log"]),
         ("Setup", ["Fee schedules", "Payers", "Code tables", "Schedule setup"]),
         "Jobs",
@@ -52,6 +53,7 @@ EXPECTED_NAV = {
         "Home",
         ("Patients", ["Patients", "New patient", "Referrals"]),
         ("Scheduling", ["Schedule", "Front desk", "Find a time", "Waitlist"]),
+        ("Reports", ["KPI reports", "QI initiatives"]),
         "Schedule setup",
         "Jobs",
     ],
@@ -62,6 +64,7 @@ EXPECTED_NAV = {
         ("Billing", ["Charges", "Claims", "Claim submission", "ERAs", "Denials",
                      "Accounts receivable", "Patient statements", "Write-offs and refunds",
                      "Month-end close"]),
+        ("Reports", ["KPI reports", "QI initiatives"]),
         ("Setup", ["Fee schedules", "Payers", "Code tables", "Schedule setup"]),
         "Jobs",
     ],
@@ -70,6 +73,7 @@ EXPECTED_NAV = {
         ("Patients", ["Patients", "Referrals"]),
         ("Scheduling", ["Schedule", "Front desk", "Find a time", "Waitlist", "Calendar feed"]),
         ("Billing", ["Charges", "Claims"]),
+        ("Reports", ["KPI reports", "QI initiatives"]),
         "Records audit",
         ("Setup", ["Code tables", "Schedule setup"]),
         "Jobs",
@@ -90,6 +94,7 @@ EXPECTED_NAV = {
         ("Scheduling", ["Schedule", "Find a time", "Waitlist"]),
         ("Billing", ["Charges", "Claims", "Claim submission", "ERAs", "Denials",
                      "Write-offs and refunds"]),
+        ("Reports", ["KPI reports", "QI initiatives"]),
         ("Compliance", ["Records audit", "Audit log", "Emergency access"]),
         ("Setup", ["Code tables", "Schedule setup"]),
         "Jobs",
@@ -106,8 +111,9 @@ def _menus(entries):
 
 
 ALL_NAV = {label for entries in EXPECTED_NAV.values() for label in _links(entries)}
-# At most this many entries in the bar, whatever the role.
-MAX_TOP_LEVEL = 7
+# At most this many entries in the bar, whatever the role (the manager's eight fit one row at
+# 1280 px).
+MAX_TOP_LEVEL = 8
 PHONE_ROLES = {"frontdesk", "compliance", "manager"}
 # The README's picture; refreshed only on request so test runs leave the checkout clean.
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot-home.png"
