@@ -45,6 +45,7 @@ from medoffice.reports.kpis_access_common import (
     series,
     wait_times_url,
     waitlist_url,
+    without_jit,
 )
 from medoffice.scheduling.models import (
     ACTIVE_STATUSES,
@@ -253,7 +254,7 @@ def fill_rate(filters: ReportFilters) -> KpiResult:
     via_waitlist = WaitlistOffer.objects.filter(
         freed_appointment_id=OuterRef("pk"), status=OfferStatus.ACCEPTED
     )
-    rows = list(
+    grouped = (
         freed.annotate(
             period=period_of("start", filters, zone),
             filled=Exists(refill),
@@ -267,6 +268,8 @@ def fill_rate(filters: ReportFilters) -> KpiResult:
         )
         .order_by()
     )
+    with without_jit():
+        rows = list(grouped)
     by = {as_date(r["period"]): r for r in rows}
     firsts = periods(filters)
     values = {p: rate(by[p]["refilled"], by[p]["freed"]) if p in by else None for p in firsts}
