@@ -129,7 +129,7 @@ def test_manager_reads_the_records_audit(page, screenshot):
     )
     open_sign_in(page)
     sign_in(page, "manager")
-    expect(page.locator("section[aria-labelledby=panel-records_audit]")).to_contain_text(
+    expect(page.locator("section[aria-labelledby=panel-huddle]")).to_contain_text(
         "Finished visits without a diagnosis"
     )
     with page.expect_navigation():

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 from medoffice.core import home
 from medoffice.huddle import links, selectors
-from medoffice.huddle.parts import AR, HUDDLE_RULE
+from medoffice.huddle.parts import AR, HUDDLE_RULE, RECORDS, parts_for
 
 
 def _huddle(request: HttpRequest) -> dict[str, Any]:
@@ -32,3 +32,5 @@ def register_all() -> None:
             "huddle", "Morning huddle", "huddle/panels/huddle.html", HUDDLE_RULE, _huddle, order=1
         )
     )
+    # The huddle's records-audit part has the same counts, each linking to the same list.
+    home.cover("records_audit", lambda request: RECORDS in parts_for(request.user))

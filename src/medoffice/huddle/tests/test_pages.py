@@ -159,6 +159,8 @@ def test_the_home_page_starts_with_the_huddle(office, manager):
     html = signed_in_client(manager).get("/").content.decode()
     assert html.index('id="panel-huddle"') < html.index('id="panel-my_access"')
     assert 'id="huddle-schedule"' in html and "Open the full huddle" in html
+    # The chart's records-audit panel would repeat the huddle's records part: it is left out.
+    assert 'id="panel-records_audit"' not in html
 
 
 def test_the_print_view(office, manager):
