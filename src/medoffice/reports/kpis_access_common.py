@@ -17,7 +17,6 @@ from django.db import connection, transaction
 from django.db.models import Case, DateField, Expression, QuerySet, Value, When
 from django.urls import reverse
 
-from medoffice.frontdesk.wait_times import _Median
 from medoffice.reports.kpi import Filter, Grain, Point, ReportFilters, Series
 from medoffice.scheduling.models import Appointment, AppointmentStatus
 
@@ -148,49 +147,49 @@ def without_jit() -> Iterator[None]:
 
 
 def grouped_medians(
-    qs: QuerySet, group: Expression | None, values: Mapping[str, Expression]
-) -> dict[Any, dict[str, float | None]]:
+    qs: QuerySet, group: Expression | None, values: Mapping[str, Expression], *, rows: str = "rows"
+) -> dict[Any, dict[str, float | int | None]]:
     """{group value: {name: median}} of each value expression (rows where it is NULL are left
-    out of that median), plus key None for all rows together; one or two SQL statements.
+    out of that median) and {rows: how many rows}, plus key None for all rows together; one
+    SQL statement on both databases.
 
-    PostgreSQL: percentile_cont(0.5). SQLite has no percentile function: the database counts
-    the rows of each distinct value per group, and the middle one or two values are found from
-    those counts (Python goes through distinct values, never rows)."""
+    SQLite has no percentile function, and PostgreSQL's percentile_cont sorts every group once
+    per value and again for the total: instead the database counts the rows of each distinct
+    value per group (one grouped pass per value over the base rows, computed once:
+    MATERIALIZED), and the middle one or two values are found from those counts; Python goes
+    through distinct values, never rows, and adds the groups up for the total."""
     names = list(values)
-    if connection.vendor == "postgresql":
-        out: dict[Any, dict[str, float | None]] = {}
-        medians = {f"m_{n}": _Median(values[n]) for n in names}
-        if group is not None:
-            for row in qs.annotate(g=group).values("g").annotate(**medians).order_by():
-                out[row["g"]] = {n: row[f"m_{n}"] for n in names}
-        total = qs.aggregate(**medians)
-        out[None] = {n: total[f"m_{n}"] for n in names}
-        return out
     inner = qs.annotate(
         g=group if group is not None else Value(0), **{f"v_{n}": values[n] for n in names}
     )
-    sql, params = inner.values("g", *[f"v_{n}" for n in names]).query.sql_with_params()
-    # How many rows have each value, per group: one grouped pass per value over the base rows
-    # (computed once: MATERIALIZED), read in value order; the middle of each group is found by
-    # counting. Ranking every row with windows sorted the base twice per value.
+    sql, params = inner.values("g", *[f"v_{n}" for n in names]).order_by().query.sql_with_params()
     counts = " UNION ALL ".join(
-        f"SELECT g, {i}, v_{n}, COUNT(*) FROM base WHERE v_{n} IS NOT NULL GROUP BY g, v_{n}"  # noqa: S608
-        for i, n in enumerate(names)
+        [
+            f"SELECT g, {i}, v_{n}, COUNT(*) FROM base WHERE v_{n} IS NOT NULL GROUP BY g, v_{n}"  # noqa: S608
+            for i, n in enumerate(names)
+        ]
+        + ["SELECT g, -1, NULL, COUNT(*) FROM base GROUP BY g"]
     )
     statement = f"WITH base AS MATERIALIZED ({sql}) {counts}"
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        rows = cursor.fetchall()
+        found = cursor.fetchall()
     per_group: dict[tuple[Any, int], dict[Any, int]] = defaultdict(dict)
     overall_counts: list[dict[Any, int]] = [defaultdict(int) for _ in names]
-    for g, i, value, n in rows:
+    group_rows: dict[Any, int] = {}
+    for g, i, value, n in found:
+        if i < 0:
+            group_rows[g] = n
+            continue
         per_group[(g, i)][value] = n
         overall_counts[i][value] += n
-    out: dict[Any, dict[str, float | None]] = {}
-    for (g, i), found in per_group.items():
-        key = g if group is not None else None
-        out.setdefault(key, {n: None for n in names})[names[i]] = _median_of_counts(found)
+    out: dict[Any, dict[str, float | int | None]] = {}
+    if group is not None:  # a group where no value was measured is left out
+        for (g, i), counted in per_group.items():
+            figures = out.setdefault(g, {name: None for name in names} | {rows: group_rows[g]})
+            figures[names[i]] = _median_of_counts(counted)
     out[None] = {n: _median_of_counts(overall_counts[i]) for i, n in enumerate(names)}
+    out[None][rows] = sum(group_rows.values())
     return out
 
 

@@ -96,22 +96,17 @@ def _flow(filters: ReportFilters, headline_step: str, label: str) -> KpiResult:
     zone = practice_zone()
     qs = appointments(filters, zone).filter(arrived_at__isnull=False)
     group = period_of("start", filters, zone)
-    medians = grouped_medians(qs, group, {key: _elapsed(a, b) for key, _, a, b in FLOW_STEPS})
+    medians = grouped_medians(
+        qs, group, {key: _elapsed(a, b) for key, _, a, b in FLOW_STEPS}, rows="visits"
+    )
     by_period = {as_date(g): figures for g, figures in medians.items() if g is not None}
-    counts = {
-        as_date(row["period"]): row["visits"]
-        for row in qs.annotate(period=group)
-        .values("period")
-        .annotate(visits=Count("pk"))
-        .order_by()
-    }
     firsts = periods(filters)
     values = {p: _minutes(by_period.get(p, {}).get(headline_step)) for p in firsts}
     rows = []
     for p in firsts:
         if p not in by_period:
             continue
-        row: dict[str, Any] = {"period": p, "visits": counts.get(p, 0)}
+        row: dict[str, Any] = {"period": p, "visits": by_period[p]["visits"]}
         row |= {key: _minutes(by_period[p][key]) for key, *_ in FLOW_STEPS}
         rows.append(row)
     return KpiResult(
