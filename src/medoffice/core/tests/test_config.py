@@ -87,6 +87,14 @@ def test_sqlite_is_tuned_for_concurrency(db):
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
 
 
+def test_postgresql_runs_without_jit(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
 def test_security_headers(client, db):
     response = client.get("/accounts/login/")
     csp = response["Content-Security-Policy"]
