@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, DecimalField, OuterRef, Q, Subquery, Sum, When
+from django.db.models import Q, Sum
 
 from medoffice.billing.aging import _fetch as fetch_report_rows
 from medoffice.billing.models import Account, JournalKind, Posting
@@ -144,46 +144,47 @@ COLLECTION_NOTE = (
 
 def _collections(flt: ReportFilters) -> dict[date, dict[str, Decimal]]:
     """Per period of the claims' service dates: charges, payments and contractual adjustments
-    posted on those claims. One query grouped by service day (a few hundred rows at most),
-    shaped into periods here: the postings carry the claim as a plain id, not a relation."""
+    posted on those claims. One query joining the range's claims to their postings, grouped by
+    service day (a few hundred rows at most), shaped into periods here. A join, not a lookup of
+    the claim per posting: on SQLite the claims are read in their service date index's order,
+    so the grouping streams (the postings carry the claim as a plain id, not a relation)."""
     from medoffice.claims.models import Claim
 
     claims = Claim.objects.filter(
         claim_scope(flt), service_date_from__gte=flt.start, service_date_from__lte=flt.end
     )
-    service_day = Subquery(claims.filter(pk=OuterRef("claim_id")).values("service_date_from")[:1])
-    grouped = (
-        Posting.objects.filter(claim_id__in=claims.values("pk"))
-        .annotate(day=service_day)
-        .values("day")
-        .annotate(
-            charges=Sum(
-                Case(When(account=Account.REVENUE, then="amount"), output_field=DecimalField())
-            ),
-            payments=Sum(
-                Case(
-                    When(PAYMENTS, account__in=RECEIVABLES, then="amount"),
-                    output_field=DecimalField(),
-                )
-            ),
-            contractual=Sum(
-                Case(
-                    When(account=Account.CONTRACTUAL_ADJUSTMENT, then="amount"),
-                    output_field=DecimalField(),
-                )
-            ),
-        )
-        .order_by()
+    claims_sql, claims_params = (
+        claims.order_by().values("id", "service_date_from").query.sql_with_params()
     )
+    sql = f"""
+        SELECT c.service_date_from,
+               SUM(CASE WHEN p.account = %s THEN p.amount END),
+               SUM(CASE WHEN p.account IN (%s, %s) AND (j.kind = %s OR r.kind = %s)
+                        THEN p.amount END),
+               SUM(CASE WHEN p.account = %s THEN p.amount END)
+        FROM ({claims_sql}) c
+        JOIN billing_posting p ON p.claim_id = c.id
+        JOIN billing_journal j ON j.id = p.journal_id
+        LEFT JOIN billing_journal r ON r.id = j.reverses_id
+        GROUP BY c.service_date_from
+    """  # noqa: S608 (the claims' values are parameters)
+    params = [
+        Account.REVENUE,
+        *RECEIVABLES,
+        JournalKind.PAYMENT,
+        JournalKind.PAYMENT,
+        Account.CONTRACTUAL_ADJUSTMENT,
+        *claims_params,
+    ]
     out: dict[date, dict[str, Decimal]] = {}
-    for r in grouped:
+    for day, charged, paid, contractual in fetch_report_rows(sql, params):
         slot = out.setdefault(
-            period_start(as_date(r["day"]), flt.grain),
+            period_start(as_date(day), flt.grain),
             {"charges": ZERO, "payments": ZERO, "contractual": ZERO},
         )
-        slot["charges"] -= money(r["charges"])
-        slot["payments"] -= money(r["payments"])
-        slot["contractual"] += money(r["contractual"])
+        slot["charges"] -= money(charged)
+        slot["payments"] -= money(paid)
+        slot["contractual"] += money(contractual)
     return out
 
 
