@@ -73,14 +73,27 @@ def period_of(field: str, filters: ReportFilters, zone: ZoneInfo) -> Case:
     """The local calendar period (its first day) a datetime column falls in, in SQL.
 
     A CASE over the periods' UTC bounds rather than Trunc(tzinfo=...): on SQLite, Trunc with a
-    time zone is a Python function called once per row, too slow over a year of visits."""
+    time zone is a Python function called once per row, too slow over a year of visits. The
+    CASE is nested as a binary search (four comparisons a row for twelve months, not six and a
+    half on average): the comparisons were most of a count's time."""
     firsts = periods(filters)
     bounds = [datetime.combine(p, time.min, tzinfo=zone) for p in firsts[1:]]
     bounds.append(datetime.combine(filters.end + timedelta(days=1), time.min, tzinfo=zone))
-    whens = [
-        When(**{f"{field}__lt": b}, then=Value(p)) for p, b in zip(firsts, bounds, strict=True)
-    ]
-    return Case(*whens, default=Value(None), output_field=DateField())
+    return _period_search(field, list(zip(firsts, bounds, strict=True)))
+
+
+def _period_search(field: str, items: list[tuple[date, datetime]]) -> Case:
+    """The first period whose upper bound the column is below (NULL past the last), given it
+    is at or past the bound before items[0]."""
+    if len(items) <= 3:
+        whens = [When(**{f"{field}__lt": b}, then=Value(p)) for p, b in items]
+        return Case(*whens, default=Value(None), output_field=DateField())
+    left, right = items[: len(items) // 2], items[len(items) // 2 :]
+    return Case(
+        When(**{f"{field}__lt": left[-1][1]}, then=_period_search(field, left)),
+        default=_period_search(field, right),
+        output_field=DateField(),
+    )
 
 
 def as_date(value: Any) -> date:
