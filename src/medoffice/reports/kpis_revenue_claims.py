@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
 from django.db.models import (
     Count,
     Exists,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
 )
 
 from medoffice.claims.models import ChargeLine, ChargeStatus, Claim, ClaimStatus, ClaimStatusChange
@@ -26,6 +24,7 @@ from medoffice.reports.kpis_revenue_common import (
     claim_scope,
     claims_worklist_url,
     days_between,
+    fetch_rows,
     local_date,
     medians_by_period,
     money,
@@ -101,67 +100,81 @@ def _first_remittances_sql(flt: ReportFilters) -> tuple[str, list[Any]]:
     payer, provider, billed, and what their first remittance denied (`denied_amount`, NULL
     when nothing). Materialized, so each claim's first remittance is looked up once for all
     the groupings read from it."""
-    from medoffice.remittance.models import ItemStatus, RemittanceClaim
+    from medoffice.remittance.models import ItemStatus
 
-    first = (
-        RemittanceClaim.objects.filter(
-            claim_id=OuterRef("pk"), status__in=[ItemStatus.POSTED, ItemStatus.RESOLVED]
-        )
-        .order_by("pk")
-        .values("pk")[:1]
-    )
     claims = (
         _claims(flt)
-        .annotate(period=trunc("service_date_from", flt.grain), first_rc=Subquery(first))
-        .values("pk", "period", "payer_id", "rendering_provider_id", "total_billed", "first_rc")
+        .annotate(period=trunc("service_date_from", flt.grain))
+        .order_by()
+        .values("id", "period", "payer_id", "rendering_provider_id", "total_billed")
     )
     sql, params = claims.query.sql_with_params()
+    # The first remittance of every claim at once (grouped over the range's claims' remittance
+    # claims), not a lookup per claim: PostgreSQL ran that correlated subquery per claim.
     cte = f"""
         WITH claims_in_range AS MATERIALIZED ({sql}),
+        first_remittances AS MATERIALIZED (
+            SELECT rc.claim_id, MIN(rc.id) AS first_rc
+            FROM remittance_remittanceclaim rc
+            JOIN claims_in_range c ON c.id = rc.claim_id
+            WHERE rc.status IN (%s, %s)
+            GROUP BY rc.claim_id
+        ),
         adjudicated AS MATERIALIZED (
-            SELECT c.*, (
+            SELECT c.*, f.first_rc, (
                 SELECT SUM(line.billed) FROM remittance_remittanceline line
-                WHERE line.remittance_claim_id = c.first_rc AND line.denial <> ''
+                WHERE line.remittance_claim_id = f.first_rc AND line.denial <> ''
             ) AS denied_amount
-            FROM claims_in_range c WHERE c.first_rc IS NOT NULL
+            FROM claims_in_range c JOIN first_remittances f ON f.claim_id = c.id
         )
     """  # noqa: S608 (the inner query's values are parameters)
+    params = [*params, ItemStatus.POSTED, ItemStatus.RESOLVED]
     return cte, list(params)
 
 
-def _denial_groups(flt: ReportFilters) -> list[dict[str, Any]]:
-    """Claims adjudicated and denied, billed and denied dollars, per (period, payer, provider):
-    a few thousand rows at most, which the periods, payers and providers are summed from."""
+def _denials(flt: ReportFilters) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:
+    """From one pass over the claims' first remittances (the CTE computed once):
+
+    - claims adjudicated and denied, billed and denied dollars, per (period, payer, provider):
+      a few thousand rows at most, which the periods, payers and providers are summed from;
+    - a denied line's reasons (its CARC; the patient's share left out: that is not a denial):
+      claims and dollars per group and reason, most claims first."""
     cte, params = _first_remittances_sql(flt)
     sql = (
-        f"{cte} SELECT period, payer_id, rendering_provider_id, COUNT(*), "  # noqa: S608
-        "COUNT(denied_amount), SUM(total_billed), SUM(COALESCE(denied_amount, 0)) "
-        "FROM adjudicated GROUP BY period, payer_id, rendering_provider_id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
-    keys = ("period", "payer_id", "provider_id", "claims", "denied", "billed", "denied_amount")
-    return [dict(zip(keys, row, strict=True)) for row in found]
-
-
-def _denial_reasons(flt: ReportFilters) -> list[tuple[str, str, int, Any]]:
-    """A denied line's reasons (its CARC; the patient's share left out: that is not a
-    denial) on the claims' first remittances: claims and dollars per group and reason."""
-    cte, params = _first_remittances_sql(flt)
-    sql = (
-        f'{cte} SELECT adj."group", adj.reason, COUNT(DISTINCT line.remittance_claim_id), '  # noqa: S608
-        "SUM(adj.amount) FROM adjudicated a "
+        f"{cte} SELECT 'g', period, payer_id, rendering_provider_id, NULL, NULL, "  # noqa: S608
+        "COUNT(*), COUNT(denied_amount), SUM(total_billed), SUM(COALESCE(denied_amount, 0)) "
+        "FROM adjudicated GROUP BY period, payer_id, rendering_provider_id "
+        "UNION ALL "
+        "SELECT 'r', NULL, NULL, NULL, adj.\"group\", adj.reason, "
+        "COUNT(DISTINCT line.remittance_claim_id), NULL, NULL, SUM(adj.amount) "
+        "FROM adjudicated a "
         "JOIN remittance_remittanceline line ON line.remittance_claim_id = a.first_rc "
         "JOIN remittance_remittanceadjustment adj ON adj.line_id = line.id "
         "WHERE a.denied_amount IS NOT NULL AND line.denial <> '' AND adj.amount > 0 "
         "AND adj.\"group\" <> 'PR' "
         'GROUP BY adj."group", adj.reason '
-        "ORDER BY 3 DESC, 1, 2"
+        "ORDER BY 1, 7 DESC, 5, 6"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    groups, reasons = [], []
+    for (
+        kind,
+        period,
+        payer,
+        provider,
+        group,
+        reason,
+        claims,
+        denied,
+        billed,
+        amount,
+    ) in fetch_rows(sql, params):
+        if kind == "g":
+            groups.append({"period": period, "payer_id": payer, "provider_id": provider,
+                           "claims": claims, "denied": denied, "billed": billed,
+                           "denied_amount": amount})  # fmt: skip
+        else:
+            reasons.append((group, reason, claims, amount))
+    return groups, reasons
 
 
 def _summed(groups: list[dict[str, Any]], key: str) -> dict[Any, dict[str, Any]]:
@@ -192,7 +205,7 @@ def denial_rate(flt: ReportFilters) -> KpiResult:
     from medoffice.patients.models import Payer
     from medoffice.scheduling.models import Provider
 
-    groups = _denial_groups(flt)
+    groups, reasons = _denials(flt)
     per = {as_date(p): _denial_row(v) for p, v in _summed(groups, "period").items()}
     table: list[dict[str, Any]] = []
     by_payer = _summed(groups, "payer_id")
@@ -218,7 +231,7 @@ def denial_rate(flt: ReportFilters) -> KpiResult:
     table += [
         {"by": "Reason", "name": f"{group}-{reason}", "denied": denied,
          "denied_amount": money(amount)}
-        for group, reason, denied, amount in _denial_reasons(flt)
+        for group, reason, denied, amount in reasons
     ]  # fmt: skip
     claims_n = sum(g["claims"] for g in groups)
     denied_n = sum(g["denied"] for g in groups)

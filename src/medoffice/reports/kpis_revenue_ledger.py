@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db.models import Q, Sum
 
-from medoffice.billing.aging import _fetch as fetch_report_rows
 from medoffice.billing.models import Account, JournalKind, Posting
 from medoffice.reports.kpi import Column, KpiResult, ReportFilters, Unit
 from medoffice.reports.kpis_revenue_common import (
@@ -24,6 +23,7 @@ from medoffice.reports.kpis_revenue_common import (
     ar_report_url,
     as_date,
     claim_scope,
+    fetch_rows,
     money,
     percent,
     period_ends,
@@ -177,7 +177,7 @@ def _collections(flt: ReportFilters) -> dict[date, dict[str, Decimal]]:
         *claims_params,
     ]
     out: dict[date, dict[str, Decimal]] = {}
-    for day, charged, paid, contractual in fetch_report_rows(sql, params):
+    for day, charged, paid, contractual in fetch_rows(sql, params):
         slot = out.setdefault(
             period_start(as_date(day), flt.grain),
             {"charges": ZERO, "payments": ZERO, "contractual": ZERO},
@@ -334,7 +334,7 @@ def _payer_over_90(flt: ReportFilters, ends: list[date]) -> tuple[list[Decimal],
         ) AS aged
         GROUP BY 1, 2
     """  # noqa: S608 (values are parameters)
-    cells = fetch_report_rows(sql, period_params + age_params + params)
+    cells = fetch_rows(sql, period_params + age_params + params)
     totals, over = [ZERO] * len(ends), [ZERO] * len(ends)
     for pi, ai, amount in cells:
         for k in range(pi, len(ends)):
