@@ -163,3 +163,26 @@ def test_weekly_grain_and_empty_range(march):
     assert values(result) == [None, Decimal(4), None]
     empty = kpi.get("no_show_rate").compute(span(date(2025, 1, 1), date(2025, 1, 31)))
     assert empty.headline is None and values(empty) == [None] and empty.rows == []
+
+
+def test_visits_per_local_day_at_midnight_edges(px):  # noqa: F811
+    # Eleven daily periods (the period CASE is a nested search past three): a visit at local
+    # 00:00 and one at 23:59 on chosen days, one at 00:00 on the day after the range.
+    days = [date(2026, 3, d) for d in range(1, 12)]
+    expected = {days[0]: 2, days[4]: 1, days[5]: 1, days[7]: 3, days[10]: 2}
+    for day, n in expected.items():
+        appt(px, at(day, 0))
+        if n >= 2:
+            appt(px, at(day, 23, 59))
+        if n == 3:
+            appt(px, at(day, 12))
+    appt(px, at(date(2026, 3, 12), 0))
+    appt(px, at(date(2026, 2, 28), 23, 59))
+    result = kpi.get("visits").compute(span(days[0], days[-1], Grain.DAY))
+    assert [p.period for p in result.series[0].points] == days
+    assert values(result) == [Decimal(expected[d]) if d in expected else None for d in days]
+    assert result.headline == Decimal(9)
+    narrowed = kpi.get("visits").compute(
+        span(days[0], days[-1], Grain.DAY, provider_id=px.providers[1].pk)
+    )
+    assert narrowed.headline is None
