@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from medoffice.accounts.models import User
 from medoffice.claims.models import ChargeLine, ChargeStatus, ClaimStatusChange
 from medoffice.core.permissions import Capability
 from medoffice.reports.kpi import (
@@ -23,14 +24,15 @@ from medoffice.reports.kpi import (
     Unit,
     register,
 )
+from medoffice.reports.kpis_access_common import period_of
 from medoffice.reports.kpis_revenue_common import (
     ZERO,
     as_date,
     claim_scope,
+    fetch_rows,
     money,
     series_of,
     trunc,
-    trunc_local,
     url,
 )
 
@@ -112,21 +114,31 @@ def claims_worked_per_biller(flt: ReportFilters) -> KpiResult:
     rows = ClaimStatusChange.objects.filter(
         claim_scope(flt, "claim__"), actor__isnull=False, at__gte=since, at__lt=until
     )
-    people = (
-        rows.values("actor_id", "actor__first_name", "actor__last_name", "actor__username")
-        .annotate(changes=Count("pk"), claims=Count("claim_id", distinct=True))
-        .order_by("-changes", "actor_id")
+    # Per (person, claim) first, then per person: one grouping of the changes, where counting
+    # distinct claims within a grouping by person sorted the changes twice (PostgreSQL: on
+    # disk). The few people's names are read after.
+    pairs_sql, params = (
+        rows.values("actor_id", "claim_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .query.sql_with_params()
     )
+    people = fetch_rows(
+        f"SELECT actor_id, SUM(n), COUNT(*) FROM ({pairs_sql}) pairs GROUP BY actor_id",  # noqa: S608
+        list(params),
+    )
+    names = {
+        u.pk: _name(u.first_name, u.last_name, u.username)
+        for u in User.objects.filter(pk__in=[actor for actor, _, _ in people])
+    }
     table = [
-        {
-            "person": _name(r["actor__first_name"], r["actor__last_name"], r["actor__username"]),
-            "claims": r["claims"],
-            "changes": r["changes"],
-        }
-        for r in people
+        {"person": names[actor], "claims": claims, "changes": int(changes)}
+        for actor, changes, claims in sorted(people, key=lambda r: (-r[1], r[0]))
     ]
+    # The local period from a CASE over its UTC bounds (a binary search): compared with the
+    # stored instant, without computing each change's local date (SQLite: per row).
     per_period = (
-        rows.annotate(period=trunc_local("at", flt))
+        rows.annotate(period=period_of("at", flt, timezone.get_current_timezone()))
         .values("period")
         .annotate(n=Count("pk"))
         .order_by()
