@@ -102,7 +102,8 @@ def test_break_the_glass_flow(db, django_capture_on_commit_callbacks):
     assert b"Emergency access (break the glass)" in refused.content
 
     response = client.post(
-        "/audit/emergency/new/", {"patient": "987653", "reason": "short", "next": "/test-chart/987653/"}
+        "/audit/emergency/new/",
+        {"patient": "987653", "reason": "short", "next": "/test-chart/987653/"},
     )
     assert response.status_code == 400  # a reason of at least 10 characters
     assert not EmergencyAccess.objects.exists()

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0003_aging_statements_plans'),
+        ("billing", "0003_aging_statements_plans"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='posting',
-            name='posting_payer_idx',
+            model_name="posting",
+            name="posting_payer_idx",
         ),
     ]

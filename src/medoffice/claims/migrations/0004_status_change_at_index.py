@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('claims', '0003_scrubbing'),
+        ("claims", "0003_scrubbing"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='claimstatuschange',
-            index=models.Index(fields=['at', 'actor', 'claim'], name='claimstatus_at_idx'),
+            model_name="claimstatuschange",
+            index=models.Index(fields=["at", "actor", "claim"], name="claimstatus_at_idx"),
         ),
     ]
