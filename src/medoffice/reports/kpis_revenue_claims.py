@@ -114,18 +114,22 @@ def _first_remittances_sql(flt: ReportFilters) -> tuple[str, list[Any]]:
     cte = f"""
         WITH claims_in_range AS MATERIALIZED ({sql}),
         first_remittances AS MATERIALIZED (
-            SELECT rc.claim_id, MIN(rc.id) AS first_rc
-            FROM remittance_remittanceclaim rc
-            JOIN claims_in_range c ON c.id = rc.claim_id
+            SELECT c.id, c.period, c.payer_id, c.rendering_provider_id, c.total_billed,
+                   MIN(rc.id) AS first_rc
+            FROM claims_in_range c
+            JOIN remittance_remittanceclaim rc ON rc.claim_id = c.id
             WHERE rc.status IN (%s, %s)
-            GROUP BY rc.claim_id
+            GROUP BY c.id, c.period, c.payer_id, c.rendering_provider_id, c.total_billed
         ),
         adjudicated AS MATERIALIZED (
-            SELECT c.*, f.first_rc, (
-                SELECT SUM(line.billed) FROM remittance_remittanceline line
-                WHERE line.remittance_claim_id = f.first_rc AND line.denial <> ''
-            ) AS denied_amount
-            FROM claims_in_range c JOIN first_remittances f ON f.claim_id = c.id
+            SELECT f.*, denied.amount AS denied_amount
+            FROM first_remittances f
+            LEFT JOIN (
+                -- Denied lines are few: summed per remittance claim once, not probed per claim.
+                SELECT remittance_claim_id, SUM(billed) AS amount
+                FROM remittance_remittanceline WHERE denial <> ''
+                GROUP BY remittance_claim_id
+            ) denied ON denied.remittance_claim_id = f.first_rc
         )
     """  # noqa: S608 (the inner query's values are parameters)
     params = [*params, ItemStatus.POSTED, ItemStatus.RESOLVED]
