@@ -160,13 +160,18 @@ def _collections(flt: ReportFilters) -> dict[date, dict[str, Decimal]]:
     sql = f"""
         SELECT c.service_date_from,
                SUM(CASE WHEN p.account = %s THEN p.amount END),
-               SUM(CASE WHEN p.account IN (%s, %s) AND (j.kind = %s OR r.kind = %s)
+               SUM(CASE WHEN p.account IN (%s, %s) AND (j.kind = %s OR EXISTS (
+                            SELECT 1 FROM billing_journal r
+                            WHERE r.id = j.reverses_id AND r.kind = %s))
                         THEN p.amount END),
                SUM(CASE WHEN p.account = %s THEN p.amount END)
         FROM ({claims_sql}) c
         JOIN billing_posting p ON p.claim_id = c.id
-        JOIN billing_journal j ON j.id = p.journal_id
-        LEFT JOIN billing_journal r ON r.id = j.reverses_id
+        LEFT JOIN (
+            -- Only the journals a payment can be on: payments and reversals (few).
+            SELECT id, kind, reverses_id FROM billing_journal
+            WHERE kind = %s OR reverses_id IS NOT NULL
+        ) j ON j.id = p.journal_id
         GROUP BY c.service_date_from
     """  # noqa: S608 (the claims' values are parameters)
     params = [
@@ -176,6 +181,7 @@ def _collections(flt: ReportFilters) -> dict[date, dict[str, Decimal]]:
         JournalKind.PAYMENT,
         Account.CONTRACTUAL_ADJUSTMENT,
         *claims_params,
+        JournalKind.PAYMENT,
     ]
     out: dict[date, dict[str, Decimal]] = {}
     for day, charged, paid, contractual in fetch_rows(sql, params):
