@@ -155,9 +155,14 @@ def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     """Run one aging aggregate. On PostgreSQL with more sort memory for its statement: the
     patients' window and the per-line grouping sort a few hundred thousand rows, which at the
     server's default 4 MB spill to disk (settings.REPORT_WORK_MEM_MB)."""
+    if connection.vendor != "postgresql":
+        # No transaction on SQLite: ours begin IMMEDIATE, which takes the write lock, and a
+        # read needs none.
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"SET LOCAL work_mem = '{int(settings.REPORT_WORK_MEM_MB)}MB'")
+        cursor.execute(f"SET LOCAL work_mem = '{int(settings.REPORT_WORK_MEM_MB)}MB'")
         cursor.execute(sql, params)
         return cursor.fetchall()
 
