@@ -50,11 +50,12 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(VENV)/bin/mypy src/medoffice/core src/medoffice/accounts src/medoffice/audit src/medoffice/organization src/medoffice/config
 
+# -n auto: one test process per core (each with its own test database).
 test-sqlite: $(VENV)/.installed-test
-	$(VENV)/bin/pytest -q -m "not browser"
+	$(VENV)/bin/pytest -q -m "not browser" -n auto
 
 test-postgres: $(VENV)/.installed-test
-	$(PY) scripts/with_postgres.py -- $(VENV)/bin/pytest -q -m "not browser"
+	$(PY) scripts/with_postgres.py -- $(VENV)/bin/pytest -q -m "not browser" -n auto
 
 test-browser: $(VENV)/.installed-test
 	$(PY) scripts/ensure_debian_package.py chromium /usr/bin/chromium
