@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.utils import timezone
 
@@ -386,9 +387,20 @@ class Finding:
     url: str
 
 
+# The records audit's counts are practice-wide (every active patient's consents: 0.4 s on a
+# practice of 150,000 patients) and move slowly: kept this long, the huddle says since when.
+RECORDS_CACHE_SECONDS = 300
+
+
 def records(now: datetime) -> list[Finding]:
-    """The records audit's checks, counted by its own queries (unsigned notes first)."""
-    counted = records_audit.counts(records_audit.AuditOptions(now=now))
+    """The records audit's checks, counted by its own queries (unsigned notes first); counted
+    at most every RECORDS_CACHE_SECONDS (records_counted_at says when)."""
+    key = f"huddle:records:{timezone.localdate(now).isoformat()}"
+    found = cache.get(key)
+    if found is None:
+        found = (records_audit.counts(records_audit.AuditOptions(now=now)), now)
+        cache.set(key, found, RECORDS_CACHE_SECONDS)
+    counted, _ = found
     return [
         Finding(c.key, c.title, counted[c.key], links.records_audit(c.key))
         for c in records_audit.CHECKS
@@ -399,6 +411,11 @@ def records(now: datetime) -> list[Finding]:
 class Reminders:
     failed: int
     url: str
+
+
+def records_counted_at(now: datetime) -> datetime | None:
+    found = cache.get(f"huddle:records:{timezone.localdate(now).isoformat()}")
+    return found[1] if found else None
 
 
 def reminders() -> Reminders:
@@ -418,6 +435,7 @@ class Huddle:
     flow: Flow | None = None
     claims: Claims | None = None
     records: list[Finding] | None = None
+    records_counted_at: datetime | None = None
     reminders: Reminders | None = None
 
 
@@ -434,6 +452,7 @@ def huddle(user: Any, choice: Choice) -> Huddle:
         result.claims = claims(user, choice.now)
     if RECORDS in parts:
         result.records = records(choice.now)
+        result.records_counted_at = records_counted_at(choice.now)
     if MESSAGES in parts:
         result.reminders = reminders()
     return result
