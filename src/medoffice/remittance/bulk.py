@@ -28,7 +28,6 @@ from medoffice.claims.services import (
     claim_line_adjudications_record,
     claims_transition_many,
 )
-from medoffice.core import registry
 from medoffice.core.fastinsert import (
     insert_objects,
     insert_rows,
@@ -117,9 +116,12 @@ def claims_by_pcn(pcns: set[str]) -> tuple[dict[str, Claim], dict[int, list[Clai
     """Our claims by patient control number, and their lines in line number order."""
     wanted, claims = sorted(pcns), {}
     for start in range(0, len(wanted), CHUNK):
-        for claim in Claim.objects.filter(
-            patient_control_number__in=wanted[start : start + CHUNK]
-        ).only(*CLAIM_FIELDS):
+        # The patient's chart number comes along for the audit entries (no lookup after).
+        for claim in (
+            Claim.objects.filter(patient_control_number__in=wanted[start : start + CHUNK])
+            .select_related("patient")
+            .only(*CLAIM_FIELDS, "patient__mrn")
+        ):
             claims[claim.patient_control_number] = claim
     by_id = {claim.pk: claim for claim in claims.values()}
     lines: dict[int, list[ClaimLine]] = {pk: [] for pk in by_id}
@@ -328,7 +330,7 @@ def _audit(items: list[Item], seen_status: dict[int, str], actor: Any, reference
     by_patient: dict[int, list[Item]] = {}
     for item in items:
         by_patient.setdefault(item.claim.patient_id, []).append(item)
-    refs = registry.patient_refs(set(by_patient))
+    refs = {patient_id: group[0].claim.patient.mrn for patient_id, group in by_patient.items()}
     audit_record_many(
         {
             "action": "update", "actor": actor, "object_type": "claim",
