@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import (
     Case,
@@ -272,6 +273,41 @@ def _files_days(file_ids: set[int]) -> dict[int, date]:
     }
 
 
+def _in_time_result(
+    flt: ReportFilters, per: dict[date, list[Any]], *, unit: Unit, series_label: str,
+    columns: tuple[str, str, str, str, str], drilldown: str | None, notes: list[str],
+) -> KpiResult:  # fmt: skip
+    """A "done within N business days" KPI from per-period [measured, in time, not yet due]
+    (counts or dollars): the rate of in time over measured, per period and for the range."""
+    key, measured_label, on_time_label, waiting_label, rate_label = columns
+    measured = sum((v[0] for v in per.values()), 0)
+    on_time = sum((v[1] for v in per.values()), 0)
+    return KpiResult(
+        headline=percent(on_time, measured),
+        series=[series_of(series_label, flt, {p: percent(v[1], v[0]) for p, v in per.items()})],
+        columns=[
+            Column("period", "Period"),
+            Column(key, measured_label, unit),
+            Column("on_time", on_time_label, unit),
+            Column("waiting", waiting_label, unit),
+            Column("rate", rate_label, Unit.PERCENT),
+        ],
+        rows=[
+            {
+                "period": p,
+                key: per[p][0],
+                "on_time": per[p][1],
+                "waiting": per[p][2],
+                "rate": percent(per[p][1], per[p][0]),
+            }
+            for p in periods(flt)
+            if p in per
+        ],
+        drilldown_url=drilldown,
+        notes=notes,
+    )
+
+
 def denial_follow_up(flt: ReportFilters) -> KpiResult:
     """Denied lines by the day their ERA was imported (when they reached the worklist)."""
     from medoffice.remittance.models import DenialWork
@@ -306,33 +342,12 @@ def denial_follow_up(flt: ReportFilters) -> KpiResult:
             counts[2] += r["n"]
             continue  # its window is still open: neither on time nor late yet
         counts[0] += r["n"]
-    measured, on_time = sum(c[0] for c in per.values()), sum(c[1] for c in per.values())
-    return KpiResult(
-        headline=percent(on_time, measured),
-        series=[
-            series_of(
-                "Denials acted on in time", flt, {p: percent(c[1], c[0]) for p, c in per.items()}
-            )
-        ],
-        columns=[
-            Column("period", "Period"),
-            Column("denials", "Denials", Unit.COUNT),
-            Column("on_time", f"Acted on within {FOLLOW_UP_DAYS} business days", Unit.COUNT),
-            Column("waiting", "Not yet due", Unit.COUNT),
-            Column("rate", "Follow-up rate", Unit.PERCENT),
-        ],
-        rows=[
-            {
-                "period": p,
-                "denials": per[p][0],
-                "on_time": per[p][1],
-                "waiting": per[p][2],
-                "rate": percent(per[p][1], per[p][0]),
-            }
-            for p in periods(flt)
-            if p in per
-        ],
-        drilldown_url=url("remittance:denials"),
+    return _in_time_result(
+        flt, per, unit=Unit.COUNT, series_label="Denials acted on in time",
+        columns=("denials", "Denials",
+                 f"Acted on within {FOLLOW_UP_DAYS} business days", "Not yet due",
+                 "Follow-up rate"),
+        drilldown=url("remittance:denials"),
         notes=[
             "Denied lines by the day their ERA was imported. An action is the first update of "
             "the denial on the worklist (owner, due date, note or status, as the audit trail "
@@ -340,7 +355,7 @@ def denial_follow_up(flt: ReportFilters) -> KpiResult:
             "Denials without an action whose 10 business days have not yet passed are left out "
             "of the rate (not yet due).",
         ],
-    )
+    )  # fmt: skip
 
 
 # --- Payment posting timeliness ---------------------------------------------------------------
@@ -394,34 +409,11 @@ def posting_timeliness(flt: ReportFilters) -> KpiResult:
             sums[2] += dollars
             continue
         sums[0] += dollars
-    measured = sum((s[0] for s in per.values()), ZERO)
-    on_time = sum((s[1] for s in per.values()), ZERO)
-    return KpiResult(
-        headline=percent(on_time, measured),
-        series=[
-            series_of(
-                "ERA dollars posted in time", flt, {p: percent(s[1], s[0]) for p, s in per.items()}
-            )
-        ],
-        columns=[
-            Column("period", "Period"),
-            Column("dollars", "ERA dollars", Unit.MONEY),
-            Column("on_time", f"Posted within {POSTING_DAYS} business days", Unit.MONEY),
-            Column("waiting", "Unmatched, not yet due", Unit.MONEY),
-            Column("rate", "Posted in time", Unit.PERCENT),
-        ],
-        rows=[
-            {
-                "period": p,
-                "dollars": per[p][0],
-                "on_time": per[p][1],
-                "waiting": per[p][2],
-                "rate": percent(per[p][1], per[p][0]),
-            }
-            for p in periods(flt)
-            if p in per
-        ],
-        drilldown_url=url("remittance:file_list"),
+    return _in_time_result(
+        flt, per, unit=Unit.MONEY, series_label="ERA dollars posted in time",
+        columns=("dollars", "ERA dollars", f"Posted within {POSTING_DAYS} business days",
+                 "Unmatched, not yet due", "Posted in time"),
+        drilldown=url("remittance:file_list"),
         notes=[
             "Receipt is the ERA's payment date (BPR16): the office stores no time the 835 "
             "reached the clearinghouse. Posted: the day the file was imported, or the day an "
@@ -429,7 +421,7 @@ def posting_timeliness(flt: ReportFilters) -> KpiResult:
             "Claim payments (not provider-level adjustments); unmatched claims whose window "
             "has not yet passed are left out of the rate.",
         ],
-    )
+    )  # fmt: skip
 
 
 R = Capability.REPORTS_REVENUE
