@@ -4,8 +4,7 @@ rates as Decimals, grouped medians in SQL on both databases, and the drill-down 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -13,7 +12,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Case, DateField, Expression, QuerySet, Value, When
 from django.urls import reverse
 
@@ -136,24 +135,6 @@ def one_decimal(value: float | Decimal | None) -> Decimal | None:
 
 def series(label: str, firsts: list[date], values: Mapping[date, Decimal | None]) -> Series:
     return Series(label=label, points=[Point(period=p, value=values.get(p)) for p in firsts])
-
-
-@contextmanager
-def without_jit() -> Iterator[None]:
-    """PostgreSQL: no JIT compilation for the statements inside. A correlated lookup per row
-    (an EXISTS per freed slot) is costed high enough to be JIT-compiled, which took longer
-    (0.8 s) than running it (0.3 s). SET LOCAL in a savepoint: an error rolls it back, and it
-    is set back explicitly otherwise. Other databases: nothing."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
-            before = cursor.fetchone()[0]
-        yield
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('jit', %s, true)", [before])
 
 
 # --- Medians ----------------------------------------------------------------------------------

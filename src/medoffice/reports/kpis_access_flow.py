@@ -45,7 +45,6 @@ from medoffice.reports.kpis_access_common import (
     series,
     wait_times_url,
     waitlist_url,
-    without_jit,
 )
 from medoffice.scheduling.models import (
     ACTIVE_STATUSES,
@@ -268,8 +267,7 @@ def fill_rate(filters: ReportFilters) -> KpiResult:
         )
         .order_by()
     )
-    with without_jit():
-        rows = list(grouped)
+    rows = list(grouped)  # (PostgreSQL runs without JIT: see settings, MEDOFFICE_PG_JIT)
     by = {as_date(r["period"]): r for r in rows}
     firsts = periods(filters)
     values = {p: rate(by[p]["refilled"], by[p]["freed"]) if p in by else None for p in firsts}
