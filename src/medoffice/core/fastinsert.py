@@ -48,13 +48,18 @@ def _converter(field: models.Field, *, json_text: bool = False) -> Any:
 
         def convert_json(value: Any) -> Any:
             # Most JSON columns of a batch hold an empty list or object (no modifiers, no
-            # remark codes): encode those once.
-            if isinstance(value, (list, dict)) and not value:
-                key = type(value)
-                if key not in memo:
-                    memo[key] = prep(value, connection)
+            # remark codes) or a short list of codes that repeats: encode each of those once.
+            if isinstance(value, list) and all(type(item) is str for item in value):
+                key: Any = tuple(value)
+            elif isinstance(value, dict) and not value:
+                key = dict
+            else:
+                return prep(value, connection)
+            try:
                 return memo[key]
-            return prep(value, connection)
+            except KeyError:
+                memo[key] = prep(value, connection)
+                return memo[key]
 
         return convert_json
     if isinstance(field, _HASHABLE):
@@ -88,21 +93,19 @@ def _column(field: models.Field | None) -> str:
 def prepare_rows(
     model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]], *,
     json_text: bool = False,
-) -> tuple[str, list[list[Any]]]:  # fmt: skip
+) -> tuple[str, list[tuple[Any, ...]]]:  # fmt: skip
     """The quoted column list and the rows' values converted for the database, for callers
     that write their own INSERT statement around them (`json_text`: JSON as its text, for
     COPY)."""
     concrete = [_concrete_field(model, name) for name in fields]
     converters = [_converter(field, json_text=json_text) for field in concrete]
     columns = ", ".join(connection.ops.quote_name(_column(field)) for field in concrete)
-    prepared = [
-        [
-            value if convert is None else convert(value)
-            for convert, value in zip(converters, row, strict=True)
-        ]
-        for row in rows
-    ]
-    return columns, prepared
+    # Column by column: the columns drivers take as they are cost no Python call per value.
+    by_column = [
+        column if convert is None else list(map(convert, column))
+        for convert, column in zip(converters, zip(*rows, strict=True), strict=True)
+    ] if rows else []  # fmt: skip
+    return columns, list(zip(*by_column, strict=True))
 
 
 def _array_types(model: type[models.Model], fields: Sequence[str]) -> list[str]:
@@ -175,7 +178,7 @@ def _copy_rows(
         )
         ids = [row[0] for row in cursor.fetchall()]
         columns = f"{quote(pk_column)}, {columns}"
-        prepared = [[pk, *row] for pk, row in zip(ids, prepared, strict=True)]
+        prepared = [(pk, *row) for pk, row in zip(ids, prepared, strict=True)]
     sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
     with cursor.cursor.copy(sql) as copy:
         for row in prepared:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -10,8 +11,8 @@ from django.utils import timezone
 
 from medoffice.audit.services import audit_record
 from medoffice.chart.models import Encounter, EncounterType, NoteStatus
-from medoffice.core.access import deny, own_only, patient_access
-from medoffice.core.permissions import Capability, Need
+from medoffice.core.access import deny, effective_roles, own_only, patient_access
+from medoffice.core.permissions import Capability, Need, roles_allow, roles_own_only
 
 B = Capability.BILLING
 
@@ -42,6 +43,17 @@ def check_claims_edit(actor: Any, patient_id: int, object_id: Any = "") -> None:
             object_id=str(object_id),
             patient_id=patient_id,
         )
+
+
+def check_claims_edit_many(actor: Any, claims: Iterable[tuple[int, Any]]) -> None:
+    """check_claims_edit for many (patient id, claim id) pairs: a role that may edit every
+    patient's claims is checked once (an ERA names thousands of patients); otherwise each pair
+    is checked, and the first refusal is audited and raised."""
+    roles = effective_roles(actor)
+    if roles_allow(roles, B, Need.EDIT) and not roles_own_only(roles, B, Need.EDIT):
+        return
+    for patient_id, object_id in claims:
+        check_claims_edit(actor, patient_id, object_id)
 
 
 def audit(

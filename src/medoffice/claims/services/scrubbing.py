@@ -23,7 +23,7 @@ from medoffice.claims.models import Claim, ClaimFinding, ClaimStatus, PayerClaim
 from medoffice.claims.scrub_facts import claims_facts
 from medoffice.claims.scrubber import DatabaseCodeTables, Finding, is_clean, scrub
 from medoffice.claims.services.claims import claim_transition
-from medoffice.claims.services.common import audit, check_claims_edit
+from medoffice.claims.services.common import audit, check_claims_edit_many
 from medoffice.core.access import deny, own_only, require_capability
 from medoffice.core.permissions import Capability, Need
 
@@ -112,8 +112,7 @@ def claims_scrub(*, claims: Iterable[Claim], actor: Any) -> ScrubResult:
     """Scrub draft and scrubbed claims (others are reported, not touched); at most
     MAX_PER_RUN claims a run, the first ones given."""
     claims = list(claims)[:MAX_PER_RUN]
-    for claim in claims:
-        check_claims_edit(actor, claim.patient_id, claim.pk)
+    check_claims_edit_many(actor, ((claim.patient_id, claim.pk) for claim in claims))
     facts = claims_facts([c.pk for c in claims])
     tables = DatabaseCodeTables()
     result = ScrubResult()

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from medoffice.audit.services import audit_record_many
 from medoffice.claims.models import TRANSITIONS, Claim, ClaimStatus, ClaimStatusChange
-from medoffice.claims.services.common import check_claims_edit
+from medoffice.claims.services.common import check_claims_edit_many
 from medoffice.core import registry
 from medoffice.core.fastinsert import insert_rows, rows_source, update_values
 
@@ -121,8 +121,7 @@ def claims_transition_many(
         moves = [StatusMove(claim=c, to=to) for c, to in claims_to_status.items()]
     else:
         moves = list(claims_to_status)
-    for patient_id in dict.fromkeys(move.claim.patient_id for move in moves):
-        check_claims_edit(actor, patient_id, "")
+    check_claims_edit_many(actor, dict.fromkeys((move.claim.patient_id, "") for move in moves))
     result = TransitionsResult()
     groups: dict[tuple[str, str, tuple[str, ...]], list[StatusMove]] = {}
     scrub_errors = _with_scrub_errors([m.claim.pk for m in moves if m.to == ClaimStatus.READY])

@@ -140,6 +140,8 @@ def test_many_adjudications_validated_recorded_once_and_audited_per_patient(clai
     ]
     out = claim_line_adjudications_record(items=items, actor=biller)
     assert isinstance(out[0], ClaimLineAdjudication) and out[0].paid_amount == D("95.00")
+    assert out[0].claim_line == visit and out[0].recorded_by_id == biller.pk
+    assert ClaimLineAdjudication.objects.get(pk=out[0].pk).recorded_by_id == biller.pk
     assert isinstance(out[1], ValidationError) and "add up to" in out[1].messages[0]
     assert isinstance(out[2], ValidationError) and "group code" in out[2].messages[0]
     assert isinstance(out[3], ClaimLineAdjudication)
@@ -171,3 +173,5 @@ def test_only_billers_record_adjudications_in_bulk(claims):
             items=[_decision(draw, "0", ("CO", "97", "18.00"))], actor=cast("clinician")
         )
     assert not ClaimLineAdjudication.objects.exists()
+    refusal = AuditEvent.objects.get(action="permission_denied")
+    assert (refusal.patient_id, refusal.object_id) == (claims[0].patient_id, str(claims[0].pk))
