@@ -11,7 +11,8 @@ Every figure is one SQL aggregate over `billing_posting`; Python only shapes the
   balance, shown apart and never aged.
 
 The queries read the (account, payer_id, claim_line_id, effective_date, amount) and (account,
-patient_id, effective_date, amount) indexes of migration 0003, which cover them.
+patient_id, effective_date, amount) indexes, which cover them; each holds its account's rows
+only (migration 0005), so the statements name the account in their text (account_sql).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 
-from medoffice.billing.models import Account, JournalKind, Posting
+from medoffice.billing.models import Account, JournalKind, Posting, account_sql
 
 ZERO = Decimal("0.00")
 # (label, first day old, last day old); the last bucket is open-ended.
@@ -92,7 +93,8 @@ def _bucket_sql(date_column: str, amount_column: str, as_of: date) -> tuple[list
 
 
 def _where(account: str, flt: AgingFilter, *, payer: bool) -> tuple[str, list[Any]]:
-    clauses, params = ["account = %s", "effective_date <= %s"], [account, flt.as_of]
+    # The account in the statement's text: the aging indexes hold one account each.
+    clauses, params = [account_sql(account), "effective_date <= %s"], [flt.as_of]
     if flt.location_id is not None:
         clauses.append("location_id = %s")
         params.append(flt.location_id)

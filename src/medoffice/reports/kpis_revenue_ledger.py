@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
-from medoffice.billing.models import Account, JournalKind, Posting
+from medoffice.billing.models import Account, JournalKind, Posting, account_sql
 from medoffice.reports.kpi import Column, KpiResult, ReportFilters, Unit
 from medoffice.reports.kpis_revenue_common import (
     TENTH,
@@ -239,18 +239,20 @@ def _ar_balances(flt: ReportFilters, ends: list[date]) -> list[Decimal]:
     """The receivables' balance at each end: the balance before the first period plus the
     running total of the per-period sums (two grouped queries, whatever the number of ends)."""
     first = periods(flt)[0]
-    # The dates compared through COALESCE: SQLite then reads the receivables from an aging
-    # index that holds the amounts (account first) instead of looking up every posting's row
-    # from the (account, date) index, most of the ledger for the opening balance.
-    rows = Posting.objects.filter(posting_scope(flt), account__in=RECEIVABLES).alias(
-        day=Coalesce("effective_date", "effective_date")
-    )
-    opening = money(rows.filter(day__lt=first).aggregate(t=Sum("amount"))["t"])
-    per = _money_per_period(rows.filter(day__gte=first, day__lte=flt.end), flt, negate=False)
-    out, running = [], opening
-    for p in periods(flt):
-        running += per.get(p, ZERO)
-        out.append(running)
+    out = [ZERO] * len(ends)
+    for account in RECEIVABLES:
+        # One account at a time, named in the statement (account__is): SQLite then reads it
+        # from its aging index, which holds the amounts, and the dates compared through
+        # COALESCE keep it from the (account, date) index, which would look up every
+        # posting's row (most of the ledger for the opening balance).
+        rows = Posting.objects.filter(posting_scope(flt), account__is=account).alias(
+            day=Coalesce("effective_date", "effective_date")
+        )
+        running = money(rows.filter(day__lt=first).aggregate(t=Sum("amount"))["t"])
+        per = _money_per_period(rows.filter(day__gte=first, day__lte=flt.end), flt, negate=False)
+        for k, p in enumerate(periods(flt)):
+            running += per.get(p, ZERO)
+            out[k] += running
     return out
 
 
@@ -316,8 +318,8 @@ def _payer_over_90(flt: ReportFilters, ends: list[date]) -> tuple[list[Decimal],
     Aged as billing.aging's payer buckets (a claim line from its first charge): a posting counts
     at end k when it is dated on or before it (its period index ≤ k), and over 90 days when its
     line's first charge is 91 days or more before that end (its age index ≤ k)."""
-    where = ["account = %s", "effective_date <= %s"]
-    params: list[Any] = [Account.AR_PAYER, flt.end]
+    where = [account_sql(Account.AR_PAYER), "effective_date <= %s"]
+    params: list[Any] = [flt.end]
     for column, value in (("location_id", flt.location_id), ("payer_id", flt.payer_id)):
         if value is not None:
             where.append(f"{column} = %s")

@@ -264,3 +264,18 @@ def test_the_aging_queries_read_an_index_not_the_table(ledger):
             plan = " ".join(str(row[3]) for row in cursor.fetchall())
             assert "SCAN billing_posting" not in plan, plan
             assert "COVERING INDEX posting_aging_" in plan, plan
+
+
+def test_an_account_named_in_the_statement_is_a_ledger_account_and_selects_as_a_filter(ledger):
+    from medoffice.billing.models import account_sql
+
+    assert account_sql(Account.AR_PAYER) == "account = 'ar_payer'"
+    with pytest.raises(ValueError, match="not a ledger account"):
+        account_sql("ar_payer' OR '1'='1")
+    rows = PostingRow.objects.filter(account__is=Account.AR_PATIENT)
+    assert "'ar_patient'" in str(rows.query)
+    assert set(rows.values_list("pk", flat=True)) == set(
+        PostingRow.objects.filter(account=Account.AR_PATIENT).values_list("pk", flat=True)
+    )
+    with pytest.raises(ValueError):
+        list(PostingRow.objects.filter(account__is="nowhere"))
