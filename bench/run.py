@@ -169,17 +169,6 @@ def run_worker(
     return payload, returncode
 
 
-def warm_up_file(path: Path) -> None:
-    """Write out the copy's dirty pages and read the file once, so that the benchmarks start as
-    on a server whose database is in memory, as PostgreSQL's do after its restore, VACUUM
-    ANALYZE and CHECKPOINT. A fresh copy is not all in the OS cache: the first ERA import on
-    it took 10.6 s and the third 7.7 s, reading the same rows."""
-    os.sync()
-    with path.open("rb") as handle:
-        while handle.read(16 * 1024 * 1024):
-            pass
-
-
 def bench_sqlite(size: str, only: list[str], rebuild: bool) -> tuple[dict[str, Any], int]:
     entries = AUDIT_ENTRIES[size]
     cached = CACHE / f"sqlite-{size}-{dataset_key(size, entries)}.sqlite3"
@@ -205,7 +194,6 @@ def bench_sqlite(size: str, only: list[str], rebuild: bool) -> tuple[dict[str, A
     shutil.copyfile(cached, work)
     try:
         migrate_forward(f"sqlite:///{work}", size)
-        warm_up_file(work)
         return run_worker("sqlite", f"sqlite:///{work}", size, only)
     finally:
         for leftover in work.parent.glob("medoffice.sqlite3*"):
