@@ -90,7 +90,12 @@ class Posting(models.Model):
             models.Index(fields=["patient_id", "account"], name="posting_patient_idx"),
             # No (payer_id, account) index: every payer query names its account, which the
             # aging index below serves; one index fewer to keep up on each ERA's postings.
-            models.Index(fields=["claim_id", "account"], name="posting_claim_idx"),
+            # Amount and date included: the A/R over 90 days report sums recent claims'
+            # receivables from it without reading their rows.
+            models.Index(
+                fields=["claim_id", "account", "effective_date", "amount"],
+                name="posting_claim_idx",
+            ),
             models.Index(fields=["claim_line_id", "account"], name="posting_claim_line_idx"),
             models.Index(fields=["account", "effective_date"], name="posting_account_date_idx"),
             # A/R aging (billing.aging) groups one account by claim line or by patient: these

@@ -306,59 +306,79 @@ def days_in_ar(flt: ReportFilters) -> KpiResult:
     )
 
 
-def _when_le(column: str, limits: list[date]) -> tuple[str, list[Any]]:
-    """CASE giving the index of the first limit the column is on or before (NULL: none)."""
-    whens = " ".join(f"WHEN {column} <= %s THEN {i}" for i in range(len(limits)))
-    return f"CASE {whens} ELSE NULL END", list(limits)
-
-
-def _payer_over_90(flt: ReportFilters, ends: list[date]) -> tuple[list[Decimal], list[Decimal]]:
-    """Insurance A/R and its part over 90 days at each end, in one query.
-
-    Aged as billing.aging's payer buckets (a claim line from its first charge): a posting counts
-    at end k when it is dated on or before it (its period index ≤ k), and over 90 days when its
-    line's first charge is 91 days or more before that end (its age index ≤ k)."""
-    where = [account_sql(Account.AR_PAYER), "effective_date <= %s"]
-    params: list[Any] = [flt.end]
-    for column, value in (("location_id", flt.location_id), ("payer_id", flt.payer_id)):
+def _scope_sql(flt: ReportFilters, *, claims: bool) -> tuple[list[str], list[Any]]:
+    """posting_scope as SQL over `p` (postings) and, for claims, `c` (their claims)."""
+    where: list[str] = []
+    params: list[Any] = []
+    for column, value in (("p.location_id", flt.location_id), ("p.payer_id", flt.payer_id)):
         if value is not None:
             where.append(f"{column} = %s")
             params.append(value)
-    if flt.provider_id is not None:
-        where.append("claim_id IN (SELECT id FROM claims_claim WHERE rendering_provider_id = %s)")
-        params.append(flt.provider_id)
     if flt.department_id is not None:
         where.append(
-            "location_id IN (SELECT location_id FROM organization_department_locations "
+            "p.location_id IN (SELECT location_id FROM organization_department_locations "
             "WHERE department_id = %s)"
         )
         params.append(flt.department_id)
-    period_case, period_params = _when_le("effective_date", ends)
-    age_case, age_params = _when_le("aged_from", [e - timedelta(days=91) for e in ends])
-    sql = f"""
-        SELECT {period_case} AS pi, {age_case} AS ai, SUM(amount)
-        FROM (
-            SELECT effective_date, amount,
-                   COALESCE(MIN(CASE WHEN amount > 0 THEN effective_date END) OVER line,
-                            MIN(effective_date) OVER line) AS aged_from
-            FROM billing_posting WHERE {" AND ".join(where)}
-            WINDOW line AS (PARTITION BY payer_id, claim_id, claim_line_id)
-        ) AS aged
+    if claims and flt.provider_id is not None:
+        where.append("c.rendering_provider_id = %s")
+        params.append(flt.provider_id)
+    return where, params
+
+
+def _within_90_days(flt: ReportFilters, ends: list[date]) -> list[Decimal]:
+    """The receivables at each end that are not over 90 days old: those of claims whose date of
+    service is less than 91 days before the end, and those without a claim (self-pay charges,
+    patients' payments on account) dated less than 91 days before it.
+
+    Two grouped queries over the recent claims and postings only (what is older is over 90
+    days at every end, and counts through the balances): amounts by (service date, period of
+    the posting) and by posting date; the ends' sums are taken from those few hundred rows."""
+    oldest = ends[0] - timedelta(days=90)
+    receivables = f"({account_sql(Account.AR_PAYER, 'p.account')} OR "
+    receivables += f"{account_sql(Account.AR_PATIENT, 'p.account')})"
+    period_case = "CASE " + " ".join(
+        f"WHEN p.effective_date <= %s THEN {k}" for k in range(len(ends))
+    ) + " END"  # fmt: skip
+    where, params = _scope_sql(flt, claims=True)
+    # Claims first (CROSS JOIN keeps that order on SQLite): the recent ones by their service
+    # date, then their receivable postings from the (claim, account, date, amount) index.
+    by_claim = fetch_rows(
+        f"""
+        SELECT c.service_date_from, {period_case}, SUM(p.amount)
+        FROM claims_claim c CROSS JOIN billing_posting p
+        WHERE p.claim_id = c.id AND c.service_date_from >= %s AND {receivables}
+              AND p.effective_date <= %s {"".join(f" AND {w}" for w in where)}
         GROUP BY 1, 2
-    """  # noqa: S608 (values are parameters)
-    cells = fetch_rows(sql, period_params + age_params + params)
-    totals, over = [ZERO] * len(ends), [ZERO] * len(ends)
-    for pi, ai, amount in cells:
-        for k in range(pi, len(ends)):
-            totals[k] += money(amount)
-            if ai is not None and ai <= k:
-                over[k] += money(amount)
-    return totals, over
+        """,  # noqa: S608 (values are parameters)
+        [*ends, oldest, flt.end, *params],
+    )
+    without_claim: list[tuple[Any, ...]] = []
+    if flt.provider_id is None:  # a provider's receivables are their claims'
+        where, params = _scope_sql(flt, claims=False)
+        without_claim = fetch_rows(
+            f"""
+            SELECT p.effective_date, {period_case}, SUM(p.amount)
+            FROM billing_posting p
+            WHERE p.claim_id IS NULL AND {receivables} AND p.effective_date >= %s
+                  AND p.effective_date <= %s {"".join(f" AND {w}" for w in where)}
+            GROUP BY 1, 2
+            """,  # noqa: S608 (values are parameters)
+            [*ends, oldest, flt.end, *params],
+        )
+    out = [ZERO] * len(ends)
+    for day, k, amount in [*by_claim, *without_claim]:
+        aged_from = as_date(day)
+        for end_index in range(k, len(ends)):
+            if aged_from > ends[end_index] - timedelta(days=91):
+                out[end_index] += money(amount)
+    return out
 
 
 def ar_over_90(flt: ReportFilters) -> KpiResult:
     ends = period_ends(flt)
-    totals, over = _payer_over_90(flt, ends)
+    totals = _ar_balances(flt, ends)
+    over = [t - young for t, young in zip(totals, _within_90_days(flt, ends), strict=True)]
     values = {
         p: percent(o, t) if t > 0 else None
         for p, t, o in zip(periods(flt), totals, over, strict=True)
@@ -368,8 +388,8 @@ def ar_over_90(flt: ReportFilters) -> KpiResult:
         series=[series_of("A/R over 90 days", flt, values)],
         columns=[
             Column("end", "Period end"),
-            Column("ar", "Insurance A/R", Unit.MONEY),
-            Column("over_90", "Over 90 days", Unit.MONEY),
+            Column("ar", "A/R", Unit.MONEY),
+            Column("over_90", "Over 90 days from service", Unit.MONEY),
             Column("share", "Share over 90 days", Unit.PERCENT),
         ],
         rows=[
@@ -378,7 +398,9 @@ def ar_over_90(flt: ReportFilters) -> KpiResult:
         ],
         drilldown_url=ar_report_url(flt),
         notes=[
-            "Insurance A/R by claim line, aged from the line's charge as the A/R page's payer "
-            "buckets; patient balances (aged first in, first out) are on the A/R page."
+            "A/R (payers' and patients') at each period end whose date of service is more than "
+            "90 days before the end, over all A/R then (kpis.md). A balance without a claim (a "
+            "self-pay charge, a payment on account) ages from its own date. The A/R page's "
+            "buckets age a payer's balance from its charge and a patient's first in, first out.",
         ],
     )

@@ -104,25 +104,57 @@ def test_days_in_ar_at_each_month_end(story):
     assert values(troy) == [(MAR, None), (APR, D("90.0"))]
 
 
-def test_ar_over_90_days_at_each_month_end(story):
+def test_ar_over_90_days_from_service_at_each_month_end(story, biller):
     months = ReportFilters(start=MAR, end=date(2026, 7, 31))
+    may, june, july = date(2026, 5, 1), date(2026, 6, 1), date(2026, 7, 1)
     result = ledger.ar_over_90(months)
-    # Insurance A/R: 0 at 03-31 (None); C's $168 from 04-06 on. It is over 90 days once its
-    # charge (04-06) is 91 days or more before the month end: 07-31 - 91 days = 05-01, so July
-    # only: 168 / 168 = 100 %.
+    # A/R (payers' and patients'): A's $19 moved to its patient on 03-20; C's $168 from 04-06;
+    # B is settled. So 19 at 03-31 and 187 from 04-30. A is over 90 days from its service
+    # (03-02) once the end less 91 days is on or after it: 06-30 - 91 = 03-31, so from June;
+    # C (seen 04-06) from July (07-31 - 91 = 05-01). March to May: 0 %; June: 19 / 187 =
+    # 10.16 %; July: 187 / 187.
     assert values(result) == [
-        (MAR, None), (APR, D("0.0")), (date(2026, 5, 1), D("0.0")),
-        (date(2026, 6, 1), D("0.0")), (date(2026, 7, 1), D("100.0")),
+        (MAR, D("0.0")), (APR, D("0.0")), (may, D("0.0")), (june, D("10.2")), (july, D("100.0")),
     ]  # fmt: skip
-    assert result.headline == D("100.0")
-    assert aging.payer_aging_total(aging.AgingFilter(as_of=date(2026, 7, 31))).over_90 == D(
-        "168.00"
-    )
+    assert [(r["ar"], r["over_90"]) for r in result.rows] == [
+        (D("19.00"), D("0.00")), (D("187.00"), D("0.00")), (D("187.00"), D("0.00")),
+        (D("187.00"), D("19.00")), (D("187.00"), D("187.00")),
+    ]  # fmt: skip
+    assert result.headline == D("100.0") and "date of service" in result.notes[0]
     # Medicaid's A/R is settled: nothing to measure at any end.
-    medicaid = ledger.ar_over_90(replace(months, payer_id=story["medicaid"].pk))
-    assert medicaid.headline is None
+    assert ledger.ar_over_90(replace(months, payer_id=story["medicaid"].pk)).headline is None
+    # Albany holds A's $19 only: over from June. Cardiology (Troy) holds C only: none in March.
     albany = ledger.ar_over_90(replace(months, location_id=story["claims"][0].location_id))
-    assert albany.headline is None  # C is Troy's
+    assert values(albany) == [
+        (MAR, D("0.0")), (APR, D("0.0")), (may, D("0.0")), (june, D("100.0")), (july, D("100.0")),
+    ]  # fmt: skip
+    cardiology = ledger.ar_over_90(replace(months, department_id=story["cardiology"].pk))
+    assert values(cardiology) == [
+        (MAR, None), (APR, D("0.0")), (may, D("0.0")), (june, D("0.0")), (july, D("100.0")),
+    ]  # fmt: skip
+    other = story["claims"][1].rendering_provider_id  # B's provider: nothing open
+    assert ledger.ar_over_90(replace(months, provider_id=other)).headline is None
+
+
+def test_a_balance_without_a_claim_ages_from_its_own_date(story, biller):
+    from medoffice.billing.ledger import Posting, post_journal
+
+    a = story["claims"][0]
+    post_journal(
+        kind="charge", effective_date=date(2026, 4, 15), actor=biller, memo="Self-pay visit",
+        postings=[Posting(account="ar_patient", amount=D("50.00"), patient_id=a.patient_id,
+                          location_id=a.location_id),
+                  Posting(account="revenue", amount=D("-50.00"), patient_id=a.patient_id,
+                          location_id=a.location_id)],
+    )  # fmt: skip
+    months = ReportFilters(start=date(2026, 6, 1), end=date(2026, 7, 31))
+    # A/R 187 + 50 = 237. June: A's 19 over (the self-pay charge of 04-15 is within 91 days of
+    # 06-30): 19 / 237 = 8.02 %. July (07-31 - 91 = 05-01): all of it.
+    result = ledger.ar_over_90(months)
+    assert values(result) == [(date(2026, 6, 1), D("8.0")), (date(2026, 7, 1), D("100.0"))]
+    # A provider's A/R is their claims': the self-pay charge is not Dr. Clinician's.
+    mine = ledger.ar_over_90(replace(months, provider_id=a.rendering_provider_id))
+    assert values(mine) == [(date(2026, 6, 1), D("10.2")), (date(2026, 7, 1), D("100.0"))]
 
 
 def test_a_reversed_payment_counts_against_the_collection_rates(story, biller):
