@@ -47,9 +47,9 @@ class LedgerError(ValidationError):
     """A journal the ledger refuses: unbalanced, malformed, or dated in a closed month."""
 
 
-@dataclass(frozen=True)
-class Posting:
-    """One line of a journal to post: debit positive, credit negative."""
+class Posting(NamedTuple):
+    """One line of a journal to post: debit positive, credit negative. A named tuple, not a
+    model instance or dataclass: bulk posters build one per row (an ERA's hundred thousand)."""
 
     account: str
     amount: Decimal
@@ -256,26 +256,12 @@ def reverse_journal(
         raise LedgerError(f"Journal {journal.pk} has already been reversed.") from None
 
 
-class Leg(NamedTuple):
-    """A posting to be written, as the journal functions read one (account, amount and the
-    dimensions): what a bulk poster builds instead of an unsaved Posting, which costs a model
-    instance per row (an ERA's hundred thousand)."""
-
-    account: str
-    amount: Decimal
-    patient_id: int | None = None
-    payer_id: int | None = None
-    claim_id: int | None = None
-    claim_line_id: int | None = None
-    location_id: int | None = None
-
-
 @dataclass(frozen=True)
 class JournalSpec:
     """One journal for `post_journals`: what `post_journal` takes, less the actor."""
 
     kind: str
-    postings: Sequence[Posting | Leg]
+    postings: Sequence[Posting]
     effective_date: date
     memo: str = ""
     source: str = ""

@@ -22,7 +22,7 @@ from medoffice.billing.ledger import (
     Journal,
     JournalSpec,
     LedgerError,
-    Leg,
+    Posting,
     reverse_journal,
 )
 from medoffice.claims.models import Claim, ClaimLine, ClaimStatus
@@ -115,14 +115,14 @@ def match_lines(
     return matched
 
 
-def _pairs(adjustments: list[Adjustment], dims: dict[str, Any], out: dict[str, list[Leg]]):
+def _pairs(adjustments: list[Adjustment], dims: dict[str, Any], out: dict[str, list[Posting]]):
     for adj in adjustments:
         kind = "patient_transfer" if adj.group == "PR" else "adjustment"
-        out[kind].append(Leg(account=ADJUSTMENT_ACCOUNT[adj.group], amount=adj.amount, **dims))
-        out[kind].append(Leg(account=Account.AR_PAYER, amount=-adj.amount, **dims))
+        out[kind].append(Posting(account=ADJUSTMENT_ACCOUNT[adj.group], amount=adj.amount, **dims))
+        out[kind].append(Posting(account=Account.AR_PAYER, amount=-adj.amount, **dims))
 
 
-def _spec(kind: str, postings: list[Leg], *, rc_id: int, key: str, memo: str,
+def _spec(kind: str, postings: list[Posting], *, rc_id: int, key: str, memo: str,
           day: date) -> JournalSpec | None:  # fmt: skip
     # Same account and dimensions (a line's deductible and coinsurance both move from the payer
     # to the patient): one posting for their sum, the balances are the same with fewer rows.
@@ -130,8 +130,8 @@ def _spec(kind: str, postings: list[Leg], *, rc_id: int, key: str, memo: str,
     for p in postings:
         where = (p.account, p.patient_id, p.payer_id, p.claim_id, p.claim_line_id, p.location_id)
         merged[where] = merged.get(where, ZERO) + p.amount
-    # The key's order is Leg's, less the amount: (account, patient, payer, claim, line, place).
-    postings = [Leg(where[0], amount, *where[1:]) for where, amount in merged.items() if amount]
+    # The key's order is Posting's, less the amount: (account, patient, payer, claim, line, place).
+    postings = [Posting(where[0], amount, *where[1:]) for where, amount in merged.items() if amount]
     if not postings:
         return None
     return JournalSpec(
@@ -148,18 +148,18 @@ def claim_journals(
     per line (and for the claim as a whole where the payer paid or adjusted beyond its lines)."""
     base = {"patient_id": claim.patient_id, "payer_id": claim.payer_id, "claim_id": claim.pk,
             "location_id": claim.location_id}  # fmt: skip
-    journals: dict[str, list[Leg]] = {"payment": [], "adjustment": [], "patient_transfer": []}
+    journals: dict[str, list[Posting]] = {"payment": [], "adjustment": [], "patient_transfer": []}
     for service, line in matches:
         dims = {**base, "claim_line_id": line.pk}
-        journals["payment"].append(Leg(account=money_from, amount=service.paid, **dims))
-        journals["payment"].append(Leg(account=Account.AR_PAYER, amount=-service.paid, **dims))
+        journals["payment"].append(Posting(account=money_from, amount=service.paid, **dims))
+        journals["payment"].append(Posting(account=Account.AR_PAYER, amount=-service.paid, **dims))
         _pairs(service.adjustments, dims, journals)
     claim_paid_on_lines = sum((s.paid for s, _ in matches), ZERO)
     if not matches or payment.paid != claim_paid_on_lines:
         # No service lines, or a claim-level amount beyond them: against the claim as a whole.
         rest = payment.paid - claim_paid_on_lines
-        journals["payment"].append(Leg(account=money_from, amount=rest, **base))
-        journals["payment"].append(Leg(account=Account.AR_PAYER, amount=-rest, **base))
+        journals["payment"].append(Posting(account=money_from, amount=rest, **base))
+        journals["payment"].append(Posting(account=Account.AR_PAYER, amount=-rest, **base))
     _pairs(payment.adjustments, base, journals)
     day, memo = timezone.localdate(), f"ERA {trace} claim {claim.patient_control_number}"
     specs = [
@@ -174,8 +174,8 @@ def unapplied_journal(*, rc: RemittanceClaim, payer_id: int | None, trace: str
     """Money for a claim left unmatched waits in `unapplied`, so the file still balances."""
     return _spec(
         "payment",
-        [Leg(account=Account.CASH, amount=rc.paid, payer_id=payer_id),
-         Leg(account=Account.UNAPPLIED, amount=-rc.paid, payer_id=payer_id)],
+        [Posting(account=Account.CASH, amount=rc.paid, payer_id=payer_id),
+         Posting(account=Account.UNAPPLIED, amount=-rc.paid, payer_id=payer_id)],
         rc_id=rc.pk, key="unapplied", day=timezone.localdate(),
         memo=f"ERA {trace}: unmatched claim {rc.patient_control_number}",
     )  # fmt: skip
