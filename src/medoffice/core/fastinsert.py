@@ -16,6 +16,7 @@ from operator import attrgetter
 from typing import Any
 
 from django.db import connection, models
+from django.db.models.base import ModelState
 
 # Columns whose Python values the drivers take as they are.
 _PLAIN = (
@@ -28,41 +29,48 @@ _PLAIN = (
 _HASHABLE = (models.DateField, models.DecimalField)  # DateTimeField is a DateField
 
 
+def _json_converter(field: models.JSONField, *, json_text: bool) -> Any:
+    """A JSON column's values as the database takes them. Lists and objects are encoded with one
+    encoder for the batch, exactly as Django's json.dumps(value, cls=field.encoder) would (which
+    builds an encoder per value); repeated values are encoded once: most JSON columns of a
+    batch hold an empty list or object or a short list of codes, and one object (a status
+    move's detail) often fills several rows."""
+    prep = field.get_db_prep_save
+    encode = (field.encoder or json.JSONEncoder)().encode
+    by_key: dict[Any, Any] = {}
+    by_id: dict[int, Any] = {}  # the rows keep their objects alive: ids are not reused
+
+    def as_json(value: Any) -> Any:
+        if type(value) is list and all(type(item) is str for item in value):
+            key: Any = tuple(value)
+        elif type(value) is dict and not value:
+            key = dict
+        elif type(value) in (list, dict):
+            try:
+                return by_id[id(value)]
+            except KeyError:
+                by_id[id(value)] = found = encode(value)
+                return found
+        else:  # SQL NULL, or a scalar (as json.dumps writes it)
+            return None if value is None else encode(value)
+        try:
+            return by_key[key]
+        except KeyError:
+            by_key[key] = found = encode(value)
+            return found
+
+    if connection.vendor == "postgresql" and not json_text:
+        return lambda value: prep(value, connection)  # psycopg's Jsonb wrapper for a parameter
+    return as_json  # SQLite stores the text; COPY takes a jsonb column's value as its text
+
+
 def _converter(field: models.Field, *, json_text: bool = False) -> Any:
-    if isinstance(field, _PLAIN) and not isinstance(field, models.JSONField):
+    if isinstance(field, models.JSONField):
+        return _json_converter(field, json_text=json_text)
+    if isinstance(field, _PLAIN):
         return None
     prep = field.get_db_prep_save
     memo: dict[Any, Any] = {}
-    if isinstance(field, models.JSONField) and json_text:
-        # COPY takes a jsonb column's value as its text: no adapter object per value.
-        encoder = field.encoder
-
-        def json_as_text(value: Any) -> Any:
-            if value is None:
-                return None
-            if isinstance(value, (list, dict)) and not value:
-                return "[]" if isinstance(value, list) else "{}"
-            return json.dumps(value, cls=encoder)
-
-        return json_as_text
-    if isinstance(field, models.JSONField):
-
-        def convert_json(value: Any) -> Any:
-            # Most JSON columns of a batch hold an empty list or object (no modifiers, no
-            # remark codes) or a short list of codes that repeats: encode each of those once.
-            if isinstance(value, list) and all(type(item) is str for item in value):
-                key: Any = tuple(value)
-            elif isinstance(value, dict) and not value:
-                key = dict
-            else:
-                return prep(value, connection)
-            try:
-                return memo[key]
-            except KeyError:
-                memo[key] = prep(value, connection)
-                return memo[key]
-
-        return convert_json
     if isinstance(field, _HASHABLE):
 
         def convert(value: Any) -> Any:
@@ -262,20 +270,44 @@ def update_values(
 
 def instance_maker(model: type[models.Model]) -> Callable[..., Any]:
     """A constructor of unsaved instances from keyword values (attribute names: `claim_id`),
-    every other column at its default, through Model(*args): Model(**kwargs) handles each
-    keyword apart, and an ERA builds tens of thousands of rows."""
+    every other column at its default. It fills the instance's attributes directly, as
+    Model.from_db's caller would find them, without Model.__init__ (whose per-field
+    descriptor calls and signals were most of the cost of an ERA's tens of thousands of rows);
+    so no init signals are sent: these rows are written by insert_objects, not save()."""
     concrete = model._meta.concrete_fields
-    names = {f.attname for f in concrete}
-    plan = [(f.attname, None if f.primary_key else f.get_default) for f in concrete]
+    names = frozenset(f.attname for f in concrete)
+    defaults = [(f.attname, None if f.primary_key else f.get_default) for f in concrete]
 
     def make(**values: Any) -> Any:
-        unknown = values.keys() - names
-        if unknown:
-            raise TypeError(f"{model.__name__} has no column {', '.join(sorted(unknown))}")
-        return model(*[
-            values[name] if name in values else (default() if default else None)
-            for name, default in plan
-        ])  # fmt: skip
+        if not names.issuperset(values):
+            unknown = ", ".join(sorted(values.keys() - names))
+            raise TypeError(f"{model.__name__} has no column {unknown}")
+        obj = model.__new__(model)
+        attrs = obj.__dict__
+        for name, default in defaults:
+            if name not in values:
+                attrs[name] = default() if default else None
+        attrs.update(values)
+        obj._state = ModelState()
+        return obj
+
+    return make
+
+
+def loaded_maker(model: type[models.Model], fields: Sequence[str]) -> Callable[..., Any]:
+    """A constructor of saved instances from a row of `fields` (attribute names, as
+    values_list gives them), as QuerySet.only(*fields) would load them (a column left out is
+    read when first used), without Model.__init__: posting an ERA loads its claims and lines,
+    tens of thousands of rows, and their construction was a visible part of it."""
+    names = tuple(fields)
+    alias = connection.alias
+
+    def make(*row: Any) -> Any:
+        obj = model.__new__(model)
+        obj.__dict__.update(zip(names, row, strict=True))
+        obj._state = state = ModelState()
+        state.adding, state.db = False, alias
+        return obj
 
     return make
 

@@ -32,10 +32,12 @@ from medoffice.core.fastinsert import (
     insert_objects,
     insert_rows,
     instance_maker,
+    loaded_maker,
     reserve_ids,
     update_rows,
 )
 from medoffice.interop.x12.remit835 import ClaimPayment, ServicePayment
+from medoffice.patients.models import Patient
 from medoffice.remittance import posting
 from medoffice.remittance.models import (
     DenialWork,
@@ -113,26 +115,35 @@ class Item:
 
 
 def claims_by_pcn(pcns: set[str]) -> tuple[dict[str, Claim], dict[int, list[ClaimLine]]]:
-    """Our claims by patient control number, and their lines in line number order."""
-    wanted, claims = sorted(pcns), {}
+    """Our claims by patient control number, and their lines in line number order, loaded as
+    .only(CLAIM_FIELDS) and .only(LINE_FIELDS) would load them (see loaded_maker)."""
+    claim_columns = [Claim._meta.get_field(name).attname for name in CLAIM_FIELDS]
+    line_columns = [ClaimLine._meta.get_field(name).attname for name in LINE_FIELDS]
+    new_claim, new_line = loaded_maker(Claim, claim_columns), loaded_maker(ClaimLine, line_columns)
+    new_patient = loaded_maker(Patient, ("id", "mrn"))
+    patient_of, claim_of = Claim._meta.get_field("patient"), ClaimLine._meta.get_field("claim")
+    wanted, claims, patients = sorted(pcns), {}, {}
     for start in range(0, len(wanted), CHUNK):
         # The patient's chart number comes along for the audit entries (no lookup after).
-        for claim in (
-            Claim.objects.filter(patient_control_number__in=wanted[start : start + CHUNK])
-            .select_related("patient")
-            .only(*CLAIM_FIELDS, "patient__mrn")
-        ):
+        for *row, mrn in Claim.objects.filter(
+            patient_control_number__in=wanted[start : start + CHUNK]
+        ).values_list(*claim_columns, "patient__mrn"):
+            claim = new_claim(*row)
+            if claim.patient_id not in patients:
+                patients[claim.patient_id] = new_patient(claim.patient_id, mrn)
+            patient_of.set_cached_value(claim, patients[claim.patient_id])
             claims[claim.patient_control_number] = claim
     by_id = {claim.pk: claim for claim in claims.values()}
     lines: dict[int, list[ClaimLine]] = {pk: [] for pk in by_id}
     ids = sorted(by_id)
     for start in range(0, len(ids), CHUNK):
-        for line in (
+        for row in (
             ClaimLine.objects.filter(claim_id__in=ids[start : start + CHUNK])
-            .only(*LINE_FIELDS)
             .order_by("claim_id", "line_number")
+            .values_list(*line_columns)
         ):
-            line.claim = by_id[line.claim_id]
+            line = new_line(*row)
+            claim_of.set_cached_value(line, by_id[line.claim_id])
             lines[line.claim_id].append(line)
     return claims, lines
 

@@ -7,12 +7,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from medoffice.core.fastinsert import (
     insert_objects,
     insert_rows,
     instance_maker,
+    loaded_maker,
     reserve_ids,
     update_rows,
     update_values,
@@ -131,3 +133,42 @@ def test_reserved_ids_are_inserted_as_given_and_never_given_again(remittance, ma
     assert stored == {pk: n for n, pk in enumerate(ids, 1)}
     later = insert_rows(RemittanceClaim, CLAIM_FIELDS, [_row(remittance, 9_999)], returning=True)[0]
     assert later > max(ids)
+
+
+@pytest.mark.parametrize("count", [9, 60])  # VALUES, and COPY on PostgreSQL
+def test_json_values_are_stored_as_django_stores_them(remittance, count):
+    """Lists and objects, a dict repeated across rows (encoded once), equal dicts that are
+    different objects, nested values, scalars and SQL NULL all read back as given, and the
+    stored text is what Django's own save writes."""
+    shared = {"carc": ["CO-45"], "n": 1}
+    values = [shared, shared, dict(shared), {"nested": [1, {"x": "é"}]}, "text", 7, [], {}]
+    rows = []
+    for n in range(count):
+        row = _row(remittance, n)
+        row[CLAIM_FIELDS.index("journal_ids")] = values[n % len(values)]
+        rows.append(row)
+    ids = insert_rows(RemittanceClaim, CLAIM_FIELDS, rows, returning=True)
+    stored = RemittanceClaim.objects.in_bulk(ids)
+    assert [stored[pk].journal_ids for pk in ids] == [values[n % len(values)] for n in range(count)]
+    other = stored[ids[0]]
+    other.journal_ids = values[3]
+    other.save(update_fields=["journal_ids"])  # Django's own encoding of the same value
+    text = "CAST(journal_ids AS TEXT)" if connection.vendor == "sqlite" else "journal_ids::text"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {text} FROM remittance_remittanceclaim WHERE id IN (%s, %s)",  # noqa: S608
+            [ids[0], ids[3]],
+        )
+        assert len({value for (value,) in cursor.fetchall()}) == 1
+
+
+def test_loaded_maker_gives_saved_instances_that_load_what_was_left_out(remittance):
+    pk = insert_rows(RemittanceClaim, CLAIM_FIELDS, [_row(remittance, 4)], returning=True)[0]
+    make = loaded_maker(RemittanceClaim, ["id", "sequence", "remittance_id"])
+    claim = make(*RemittanceClaim.objects.values_list("id", "sequence", "remittance_id").get())
+    assert claim.pk == pk and claim.sequence == 4 and not claim._state.adding
+    assert claim.get_deferred_fields() >= {"patient_control_number", "billed"}
+    assert claim.patient_control_number == "PCN00004"  # read on first use, as .only() does
+    assert claim.remittance == remittance
+    with pytest.raises(ValueError):
+        make(1, 2)  # a row of the wrong length
