@@ -45,6 +45,7 @@ ADJUSTMENT_ACCOUNT = {
     "PI": Account.OTHER_ADJUSTMENT,
     "CR": Account.OTHER_ADJUSTMENT,
 }
+_ADJUSTMENT_KIND = dict.fromkeys(ADJUSTMENT_ACCOUNT, "adjustment") | {"PR": "patient_transfer"}
 
 
 class Unmatched(Exception):
@@ -115,23 +116,11 @@ def match_lines(
     return matched
 
 
-def _pairs(adjustments: list[Adjustment], dims: dict[str, Any], out: dict[str, list[Posting]]):
-    for adj in adjustments:
-        kind = "patient_transfer" if adj.group == "PR" else "adjustment"
-        out[kind].append(Posting(account=ADJUSTMENT_ACCOUNT[adj.group], amount=adj.amount, **dims))
-        out[kind].append(Posting(account=Account.AR_PAYER, amount=-adj.amount, **dims))
+_KINDS = ("payment", "adjustment", "patient_transfer")
 
 
 def _spec(kind: str, postings: list[Posting], *, rc_id: int, key: str, memo: str,
           day: date) -> JournalSpec | None:  # fmt: skip
-    # Same account and dimensions (a line's deductible and coinsurance both move from the payer
-    # to the patient): one posting for their sum, the balances are the same with fewer rows.
-    merged: dict[tuple[Any, ...], Decimal] = {}
-    for p in postings:
-        where = (p.account, p.patient_id, p.payer_id, p.claim_id, p.claim_line_id, p.location_id)
-        merged[where] = merged.get(where, ZERO) + p.amount
-    # The key's order is Posting's, less the amount: (account, patient, payer, claim, line, place).
-    postings = [Posting(where[0], amount, *where[1:]) for where, amount in merged.items() if amount]
     if not postings:
         return None
     return JournalSpec(
@@ -145,33 +134,48 @@ def claim_journals(
     matches: list[tuple[ServicePayment, ClaimLine]], money_from: str = Account.CASH,
 ) -> list[JournalSpec]:  # fmt: skip
     """A matched claim's journals: payment, CO and other adjustments, PR moved to the patient,
-    per line (and for the claim as a whole where the payer paid or adjusted beyond its lines)."""
-    base = {"patient_id": claim.patient_id, "payer_id": claim.payer_id, "claim_id": claim.pk,
-            "location_id": claim.location_id}  # fmt: skip
-    journals: dict[str, list[Posting]] = {"payment": [], "adjustment": [], "patient_transfer": []}
+    per line (and for the claim as a whole where the payer paid or adjusted beyond its lines).
+
+    Postings of one journal to the same account and line are one posting of their sum (a
+    line's deductible and coinsurance both move from the payer to the patient): the balances
+    are the same with fewer rows. All of a claim's postings carry its patient, payer and place,
+    so each journal is summed by (account, line) in the order first seen."""
+    sums: dict[str, dict[tuple[str, int | None], Decimal]] = {kind: {} for kind in _KINDS}
+
+    def add(kind: str, account: str, line_id: int | None, amount: Decimal) -> None:
+        by_key = sums[kind]
+        by_key[account, line_id] = by_key.get((account, line_id), ZERO) + amount
+        by_key[Account.AR_PAYER, line_id] = by_key.get((Account.AR_PAYER, line_id), ZERO) - amount
+
     for service, line in matches:
-        dims = {**base, "claim_line_id": line.pk}
-        journals["payment"].append(Posting(account=money_from, amount=service.paid, **dims))
-        journals["payment"].append(Posting(account=Account.AR_PAYER, amount=-service.paid, **dims))
-        _pairs(service.adjustments, dims, journals)
+        add("payment", money_from, line.pk, service.paid)
+        for adj in service.adjustments:
+            add(_ADJUSTMENT_KIND[adj.group], ADJUSTMENT_ACCOUNT[adj.group], line.pk, adj.amount)
     claim_paid_on_lines = sum((s.paid for s, _ in matches), ZERO)
     if not matches or payment.paid != claim_paid_on_lines:
         # No service lines, or a claim-level amount beyond them: against the claim as a whole.
-        rest = payment.paid - claim_paid_on_lines
-        journals["payment"].append(Posting(account=money_from, amount=rest, **base))
-        journals["payment"].append(Posting(account=Account.AR_PAYER, amount=-rest, **base))
-    _pairs(payment.adjustments, base, journals)
+        add("payment", money_from, None, payment.paid - claim_paid_on_lines)
+    for adj in payment.adjustments:
+        add(_ADJUSTMENT_KIND[adj.group], ADJUSTMENT_ACCOUNT[adj.group], None, adj.amount)
     day, memo = timezone.localdate(), f"ERA {trace} claim {claim.patient_control_number}"
+    patient, payer, place = claim.patient_id, claim.payer_id, claim.location_id
     specs = [
-        _spec(kind, postings, rc_id=rc.pk, key=kind, memo=memo, day=day)
-        for kind, postings in journals.items()
-    ]
+        _spec(
+            kind,
+            [Posting(account, amount, patient, payer, claim.pk, line_id, place)
+             for (account, line_id), amount in sums[kind].items() if amount],
+            rc_id=rc.pk, key=kind, memo=memo, day=day,
+        )
+        for kind in _KINDS
+    ]  # fmt: skip
     return [spec for spec in specs if spec is not None]
 
 
 def unapplied_journal(*, rc: RemittanceClaim, payer_id: int | None, trace: str
                       ) -> JournalSpec | None:  # fmt: skip
     """Money for a claim left unmatched waits in `unapplied`, so the file still balances."""
+    if not rc.paid:
+        return None
     return _spec(
         "payment",
         [Posting(account=Account.CASH, amount=rc.paid, payer_id=payer_id),
