@@ -102,13 +102,20 @@ class RemittanceClaim(models.Model):
     notes = models.JSONField(default=list, blank=True, help_text="Skipped transitions and such")
     journal_ids = models.JSONField(default=list, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,  # indexed where set (Meta.indexes): an ERA's claims are not resolved
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["remittance_id", "sequence"]
-        indexes = [models.Index(fields=["status"], name="remclaim_status_idx")]
+        indexes = [
+            models.Index(fields=["status"], name="remclaim_status_idx"),
+            models.Index(
+                fields=["resolved_by"], condition=Q(resolved_by__isnull=False),
+                name="remclaim_resolved_by_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["remittance", "sequence"], name="remclaim_seq_unique"),
             models.CheckConstraint(

@@ -78,8 +78,11 @@ class Claim(TimeStampedModel):
     frequency_code = models.CharField(
         max_length=1, choices=FrequencyCode.choices, default=FrequencyCode.ORIGINAL
     )
+    # The optional links are indexed only where set (Meta.indexes): almost every claim has
+    # none, and a full index would still take an entry for each claim an ERA moves.
     original_claim = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections",
+        db_index=False,
     )
     original_reference = models.CharField(
         max_length=50, blank=True, help_text="The payer's claim number of the claim corrected"
@@ -91,6 +94,7 @@ class Claim(TimeStampedModel):
         blank=True,
         related_name="next_payer_claims",
         help_text="For a secondary (tertiary) claim: the claim the payer before adjudicated",
+        db_index=False,
     )
     status = models.CharField(max_length=16, choices=ClaimStatus.choices, default=S.DRAFT)
     status_changed_at = models.DateTimeField()
@@ -102,10 +106,12 @@ class Claim(TimeStampedModel):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     prior_authorization_number = models.CharField(max_length=50, blank=True)
     referral = models.ForeignKey(
-        "referrals.Referral", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "referrals.Referral", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_index=False,
     )
     referral_number = models.CharField(max_length=50, blank=True)
     # Claim-level data copied from the charges at build time (837P loops 2010AA, 2310B, 2300).
@@ -136,6 +142,11 @@ class Claim(TimeStampedModel):
             models.Index(fields=["status", "status_changed_at"], name="claim_status_idx"),
             models.Index(fields=["payer", "status"], name="claim_payer_idx"),
             models.Index(fields=["service_date_from"], name="claim_dos_idx"),
+            *(
+                models.Index(fields=[link], condition=Q(**{f"{link}__isnull": False}),
+                             name=f"claim_{link}_idx")
+                for link in ("original_claim", "prior_claim", "prior_authorization", "referral")
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -183,10 +194,17 @@ class ClaimLine(models.Model):
         blank=True,
         related_name="+",
         help_text="On a secondary claim: the same service on the claim the payer before saw",
+        db_index=False,  # indexed where set (Meta.indexes): only secondary claims' lines
     )
 
     class Meta:
         ordering = ["claim_id", "line_number"]
+        indexes = [
+            models.Index(
+                fields=["prior_line"], condition=Q(prior_line__isnull=False),
+                name="claimline_prior_line_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["claim", "line_control_number"], name="claim_line_control_unique"
