@@ -170,6 +170,18 @@ def _chunk_size(fields: Sequence[str]) -> int:
     return max(1, min(1000, min(_sqlite_parameter_limit(), 30_000) // len(fields)))
 
 
+def _next_ids(cursor: Any, table: str, column: str, count: int) -> list[int]:
+    """PostgreSQL: `count` values of the column's sequence, in order. The sequence is looked
+    up once per statement (OFFSET 0 keeps the planner from inlining the look-up into every
+    row: pg_get_serial_sequence per row was 0.3 s of an ERA)."""
+    cursor.execute(
+        "SELECT nextval(q.seq) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq "
+        "OFFSET 0) q, generate_series(1, %s) ORDER BY 1",
+        [table, column, count],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
 def _copy_rows(
     cursor: Any, model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]],
     *, returning: bool,
@@ -181,11 +193,7 @@ def _copy_rows(
     ids: list[int] = []
     if returning:
         pk_column = _column(meta.pk)
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s) ORDER BY 1",
-            [meta.db_table, pk_column, len(prepared)],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
+        ids = _next_ids(cursor, meta.db_table, pk_column, len(prepared))
         columns = f"{quote(pk_column)}, {columns}"
         prepared = [(pk, *row) for pk, row in zip(ids, prepared, strict=True)]
     sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
@@ -324,12 +332,7 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     pk_column = _column(meta.pk)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) "
-                "FROM generate_series(1, %s) ORDER BY 1",
-                [meta.db_table, pk_column, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
+            return _next_ids(cursor, meta.db_table, pk_column, count)
         if not connection.in_atomic_block:
             raise RuntimeError("reserve_ids on SQLite needs the caller's transaction")
         quote = connection.ops.quote_name
