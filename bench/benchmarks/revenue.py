@@ -1,6 +1,7 @@
 """Revenue cycle on the large demo: 837P generation for 10,000 ready claims, and importing one
-835 of 20,000 service lines. Setup (claims from recent encounters, see _revenue_data) runs in a
-transaction that is rolled back, so the dataset keeps no charges or claims."""
+835 of 20,000 service lines. The 837P setup (claims from recent encounters, see _revenue_data)
+runs in a transaction that is rolled back; the ERA's claims and its posting are committed (see
+era_import_20k)."""
 
 from __future__ import annotations
 
@@ -186,51 +187,55 @@ def _era_for(claims: list[Claim]) -> str:
 
 @benchmark("era_import_20k", target="20,000 lines < 10 s")
 def era_import_20k(run: Run):
-    """era_import of one 835 with 20,000 service lines for submitted claims."""
+    """era_import of one 835 with 20,000 service lines for submitted claims, timed to its
+    commit as an office waits for it: PostgreSQL checks the deferred foreign keys of every row
+    written and SQLite writes the changed pages to its log (and checkpoints it) at commit.
+    The claims are built and committed first; the posted ERA stays in this run's scratch
+    database (the last revenue benchmark: only the scheduling ones run after it)."""
     from medoffice.billing.models import Posting
     from medoffice.claims.models import ClaimLineAdjudication
     from medoffice.remittance.services import era_import
 
     biller = _biller()
     out: dict = {}
-    try:
-        with context.acting_as(biller, source="cli"), transaction.atomic():
-            started = time.perf_counter()
+    with context.acting_as(biller, source="cli"):
+        started = time.perf_counter()
+        with transaction.atomic():
             encounters = data.recent_encounters(lines=LINES_835)
             ids = data.build_claims(encounters, biller)
             data.move_claims(ids, ClaimStatus.SUBMITTED, biller)
-            claims = list(
-                Claim.objects.filter(pk__in=ids)
-                .select_related("patient", "coverage", "payer")
-                .prefetch_related("lines")
-                .order_by("pk")
-            )
-            text = _era_for(claims)
-            out["setup_s"] = time.perf_counter() - started
-            postings_before = Posting.objects.count()
-            adjudications_before = ClaimLineAdjudication.objects.count()
-            with connection.execute_wrapper(queries := _QueryCount()):
-                t0 = time.perf_counter()
-                result = era_import(name="bench.835", content=text.encode(), actor=biller)
-                elapsed = time.perf_counter() - t0
-            out.update(
-                seconds_import=elapsed, lines=result.lines_posted, claims=result.claims_posted,
-                unmatched=result.claims_unmatched, status=result.file.status,
-                error=result.file.error, paid=str(result.paid), queries=len(queries),
-                postings=Posting.objects.count() - postings_before,
-                adjudications=ClaimLineAdjudication.objects.count() - adjudications_before,
-                lines_in_file=text.count("SVC*"), bytes=len(text), remittances=result.remittances,
-            )  # fmt: skip
-            raise _RollBack
-    except _RollBack:
-        pass
+        claims = list(
+            Claim.objects.filter(pk__in=ids)
+            .select_related("patient", "coverage", "payer")
+            .prefetch_related("lines")
+            .order_by("pk")
+        )
+        text = _era_for(claims)
+        if connection.vendor == "sqlite":  # the setup's log written back, not the import's job
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        out["setup_s"] = time.perf_counter() - started
+        postings_before = Posting.objects.count()
+        adjudications_before = ClaimLineAdjudication.objects.count()
+        with connection.execute_wrapper(queries := _QueryCount()):
+            t0 = time.perf_counter()
+            result = era_import(name="bench.835", content=text.encode(), actor=biller)
+            elapsed = time.perf_counter() - t0
+        out.update(
+            seconds_import=elapsed, lines=result.lines_posted, claims=result.claims_posted,
+            unmatched=result.claims_unmatched, status=result.file.status,
+            error=result.file.error, paid=str(result.paid), queries=len(queries),
+            postings=Posting.objects.count() - postings_before,
+            adjudications=ClaimLineAdjudication.objects.count() - adjudications_before,
+            lines_in_file=text.count("SVC*"), bytes=len(text), remittances=result.remittances,
+        )  # fmt: skip
     n, elapsed = out["lines"], out["seconds_import"]
     note = (
         f"{out['lines_in_file']:,} lines in {out['remittances']} remittances "
         f"({out['bytes'] / 1e6:.1f} MB): {out['claims']:,} claims / {n:,} lines posted "
         f"({out['unmatched']} unmatched, file {out['status']}), {out['postings']:,} ledger "
         f"postings, {out['adjudications']:,} adjudications, {out['queries']:,} queries in "
-        f"{elapsed:.1f} s; setup {out['setup_s']:.0f} s"
+        f"{elapsed:.1f} s with its commit; setup {out['setup_s']:.0f} s"
     )
     if out["error"]:
         note += f"; error: {out['error'][:200]}"
