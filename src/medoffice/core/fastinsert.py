@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
@@ -109,12 +111,34 @@ def prepare_rows(
     concrete = [_concrete_field(model, name) for name in fields]
     converters = [_converter(field, json_text=json_text) for field in concrete]
     columns = ", ".join(connection.ops.quote_name(_column(field)) for field in concrete)
+    natives = [_native_types(field) for field in concrete]
     # Column by column: the columns drivers take as they are cost no Python call per value.
     by_column = [
-        column if convert is None else list(map(convert, column))
-        for convert, column in zip(converters, zip(*rows, strict=True), strict=True)
+        column
+        if convert is None or (native and all(type(value) in native for value in column))
+        else list(map(convert, column))
+        for convert, native, column in zip(
+            converters, natives, zip(*rows, strict=True), strict=True
+        )
     ] if rows else []  # fmt: skip
     return columns, list(zip(*by_column, strict=True))
+
+
+def _native_types(field: models.Field) -> frozenset[type] | None:
+    """Value types of a column that Django's conversion hands to the driver unchanged, or that
+    the driver writes as Django would: Decimal (SQLite's adapter is str) and date (its ISO
+    text). A column holding only these (or None) skips the per-value conversion. Datetimes are
+    always converted: Django makes a naive one aware in the practice's zone, the driver would
+    not."""
+    if isinstance(field, models.DecimalField):
+        return _DECIMALS
+    if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+        return _DATES
+    return None
+
+
+_DECIMALS = frozenset({Decimal, type(None)})
+_DATES = frozenset({date, type(None)})
 
 
 def _array_types(model: type[models.Model], fields: Sequence[str]) -> list[str]:

@@ -172,3 +172,28 @@ def test_loaded_maker_gives_saved_instances_that_load_what_was_left_out(remittan
     assert claim.remittance == remittance
     with pytest.raises(ValueError):
         make(1, 2)  # a row of the wrong length
+
+
+@pytest.mark.parametrize("count", [4, 40])  # VALUES, and COPY on PostgreSQL
+def test_dates_and_amounts_as_given_or_as_text(remittance, count):
+    """Columns of only dates and Decimals go to the driver as they are; a column with any other
+    value (text, an int) goes through Django's conversion: both read back the same."""
+    fields = ["file_id", "payer_key", "payer_name", "trace_number", "amount", "payment_date",
+              "method", "control_number"]  # fmt: skip
+
+    def rows(mixed: bool) -> list[list[object]]:
+        return [
+            [remittance.file_id, "P", "", f"{'M' if mixed else 'N'}{n}",
+             ("7.5" if n == 0 else 7) if mixed else Decimal("7.50"),
+             "2026-03-04" if mixed and n == 0 else date(2026, 3, 4 + n % 2), "CHK", ""]
+            for n in range(count)
+        ]  # fmt: skip
+
+    for mixed in (False, True):
+        ids = insert_rows(Remittance, fields, rows(mixed), returning=True)
+        saved = Remittance.objects.in_bulk(ids)
+        assert [saved[pk].payment_date for pk in ids] == [
+            date(2026, 3, 4 + n % 2) for n in range(count)
+        ]
+        amounts = [saved[pk].amount for pk in ids]
+        assert amounts == [Decimal("7.5")] + [Decimal(7) if mixed else Decimal("7.5")] * (count - 1)
