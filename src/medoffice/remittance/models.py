@@ -78,7 +78,10 @@ class ItemStatus(models.TextChoices):
 
 
 class RemittanceClaim(models.Model):
-    remittance = models.ForeignKey(Remittance, on_delete=models.PROTECT, related_name="claims")
+    # Indexed by remclaim_seq_unique (remittance, sequence), which serves it alone too.
+    remittance = models.ForeignKey(
+        Remittance, on_delete=models.PROTECT, related_name="claims", db_index=False
+    )
     sequence = models.PositiveIntegerField(help_text="Position of the CLP in the remittance")
     patient_control_number = models.CharField(max_length=38)
     status_code = models.CharField(max_length=2, help_text="CLP02")

@@ -66,7 +66,10 @@ class Claim(TimeStampedModel):
     encounter = models.ForeignKey(
         "chart.Encounter", on_delete=models.PROTECT, related_name="claims"
     )
-    payer = models.ForeignKey("patients.Payer", on_delete=models.PROTECT, related_name="claims")
+    # Indexed by claim_payer_idx (payer, status), which serves lookups by payer alone too.
+    payer = models.ForeignKey(
+        "patients.Payer", on_delete=models.PROTECT, related_name="claims", db_index=False
+    )
     coverage = models.ForeignKey(
         "patients.Coverage", on_delete=models.PROTECT, related_name="claims"
     )
