@@ -105,7 +105,11 @@ class RemittanceClaim(models.Model):
     notes = models.JSONField(default=list, blank=True, help_text="Skipped transitions and such")
     journal_ids = models.JSONField(default=list, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         db_index=False,  # indexed where set (Meta.indexes): an ERA's claims are not resolved
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -115,7 +119,8 @@ class RemittanceClaim(models.Model):
         indexes = [
             models.Index(fields=["status"], name="remclaim_status_idx"),
             models.Index(
-                fields=["resolved_by"], condition=Q(resolved_by__isnull=False),
+                fields=["resolved_by"],
+                condition=Q(resolved_by__isnull=False),
                 name="remclaim_resolved_by_idx",
             ),
         ]

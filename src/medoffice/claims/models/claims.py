@@ -84,7 +84,11 @@ class Claim(TimeStampedModel):
     # The optional links are indexed only where set (Meta.indexes): almost every claim has
     # none, and a full index would still take an entry for each claim an ERA moves.
     original_claim = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
         db_index=False,
     )
     original_reference = models.CharField(
@@ -113,7 +117,11 @@ class Claim(TimeStampedModel):
     )
     prior_authorization_number = models.CharField(max_length=50, blank=True)
     referral = models.ForeignKey(
-        "referrals.Referral", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "referrals.Referral",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         db_index=False,
     )
     referral_number = models.CharField(max_length=50, blank=True)
@@ -146,8 +154,11 @@ class Claim(TimeStampedModel):
             models.Index(fields=["payer", "status"], name="claim_payer_idx"),
             models.Index(fields=["service_date_from"], name="claim_dos_idx"),
             *(
-                models.Index(fields=[link], condition=Q(**{f"{link}__isnull": False}),
-                             name=f"claim_{link}_idx")
+                models.Index(
+                    fields=[link],
+                    condition=Q(**{f"{link}__isnull": False}),
+                    name=f"claim_{link}_idx",
+                )
                 for link in ("original_claim", "prior_claim", "prior_authorization", "referral")
             ),
         ]
@@ -204,7 +215,8 @@ class ClaimLine(models.Model):
         ordering = ["claim_id", "line_number"]
         indexes = [
             models.Index(
-                fields=["prior_line"], condition=Q(prior_line__isnull=False),
+                fields=["prior_line"],
+                condition=Q(prior_line__isnull=False),
                 name="claimline_prior_line_idx",
             ),
         ]
