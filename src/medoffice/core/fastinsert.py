@@ -137,8 +137,8 @@ def _native_types(field: models.Field) -> frozenset[type] | None:
     return None
 
 
-_DECIMALS = frozenset({Decimal, type(None)})
-_DATES = frozenset({date, type(None)})
+_DECIMALS: frozenset[type] = frozenset({Decimal, type(None)})
+_DATES: frozenset[type] = frozenset({date, type(None)})
 
 
 def _array_types(model: type[models.Model], fields: Sequence[str]) -> list[str]:
