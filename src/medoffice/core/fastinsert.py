@@ -387,11 +387,13 @@ def insert_objects(objects: Sequence[models.Model], *, with_ids: bool = False) -
     if with_ids:
         fields = [f.attname for f in model._meta.concrete_fields]
         insert_rows(model, fields, list(map(_values_of(fields), objects)))
+        alias = connection.alias  # once: the proxy's look-up per object was 0.1 s of an ERA
         for obj in objects:
-            obj._state.adding, obj._state.db = False, connection.alias
+            obj._state.adding, obj._state.db = False, alias
         return
     fields = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
     rows = list(map(_values_of(fields), objects))
+    alias = connection.alias
     for obj, pk in zip(objects, insert_rows(model, fields, rows, returning=True), strict=True):
         obj.pk = pk
-        obj._state.adding, obj._state.db = False, connection.alias
+        obj._state.adding, obj._state.db = False, alias

@@ -295,12 +295,12 @@ def write_matched(items: list[Item], *, actor: Any, day: date, reference: str, t
     rows are saved; then each remittance claim is marked posted (or resolved). `rows_are_new`:
     the remittance claims are new in this transaction (inserted later by post_segment), so no
     journal can carry their keys yet and they are not updated here."""
-    specs, owners = [], []
+    specs, owners, today = [], [], timezone.localdate()
     seen_status = {item.claim.pk: item.claim.status for item in items}
     for item in items:
         for spec in posting.claim_journals(
             rc=item.rc, payment=item.payment, claim=item.claim, matches=item.matches,
-            money_from=money_from, trace=trace,
+            money_from=money_from, trace=trace, day=today,
         ):  # fmt: skip
             specs.append(spec)
             owners.append(item)

@@ -132,9 +132,11 @@ def _spec(kind: str, postings: list[Posting], *, rc_id: int, key: str, memo: str
 def claim_journals(
     *, rc: RemittanceClaim, payment: ClaimPayment, claim: Claim, trace: str,
     matches: list[tuple[ServicePayment, ClaimLine]], money_from: str = Account.CASH,
+    day: date | None = None,
 ) -> list[JournalSpec]:  # fmt: skip
     """A matched claim's journals: payment, CO and other adjustments, PR moved to the patient,
-    per line (and for the claim as a whole where the payer paid or adjusted beyond its lines).
+    per line (and for the claim as a whole where the payer paid or adjusted beyond its lines),
+    dated `day` (today by default: a batch passes it once rather than asking per claim).
 
     Postings of one journal to the same account and line are one posting of their sum (a
     line's deductible and coinsurance both move from the payer to the patient): the balances
@@ -157,7 +159,7 @@ def claim_journals(
         add("payment", money_from, None, payment.paid - claim_paid_on_lines)
     for adj in payment.adjustments:
         add(_ADJUSTMENT_KIND[adj.group], ADJUSTMENT_ACCOUNT[adj.group], None, adj.amount)
-    day, memo = timezone.localdate(), f"ERA {trace} claim {claim.patient_control_number}"
+    day, memo = day or timezone.localdate(), f"ERA {trace} claim {claim.patient_control_number}"
     patient, payer, place = claim.patient_id, claim.payer_id, claim.location_id
     specs = [
         _spec(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils import timezone
+
 from medoffice.audit.models import AuditEvent
 from medoffice.billing.models import Journal, Posting
 from medoffice.billing.selectors import balance, claim_balance, ledger_reconcile, patient_balance
@@ -47,6 +49,7 @@ def test_payment_co_and_pr_post_and_the_ledger_balances(claim, biller, patient):
     assert ledger_reconcile().ok
     journals = Journal.objects.filter(source="era")
     assert {j.kind for j in journals} == {"payment", "adjustment", "patient_transfer"}
+    assert {j.effective_date for j in journals} == {timezone.localdate()}  # the batch's day
     rc = RemittanceClaim.objects.get()
     assert {j.source_id for j in journals} == {f"remclaim-{rc.pk}"}
     assert rc.status == ItemStatus.POSTED and rc.claim == claim and rc.patient == patient
