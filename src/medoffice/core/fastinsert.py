@@ -9,6 +9,7 @@ give every column the table needs.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -144,6 +145,15 @@ _DATES: frozenset[type] = frozenset({date, type(None)})
 def _array_types(model: type[models.Model], fields: Sequence[str]) -> list[str]:
     """PostgreSQL array type per column, without length or precision (as Django's own UNNEST
     bulk insert does: varchar[] rather than varchar(50)[], so nothing is truncated)."""
+    return list(_array_types_of(model, tuple(fields), connection.vendor))
+
+
+@functools.cache
+def _array_types_of(
+    model: type[models.Model], fields: tuple[str, ...], vendor: str
+) -> tuple[str, ...]:
+    # Cached: a column's type does not change while the process runs, and asking every field
+    # for it was a third of a single audit entry's insert.
     types = []
     for name in fields:
         field = _concrete_field(model, name)
@@ -151,24 +161,27 @@ def _array_types(model: type[models.Model], fields: Sequence[str]) -> list[str]:
         if not db_type:
             raise ValueError(f"{model.__name__}.{name} has no database type.")
         types.append(db_type.split("(")[0])
-    return types
+    return tuple(types)
 
 
 _FEW_ROWS = 10
 
 
 def rows_source(
-    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> tuple[str, str, list[Any]]:
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]], *,
+    typed: bool = False,
+) -> tuple[str, str, list[Any]]:  # fmt: skip
     """The quoted column list, a row source for INSERT ... (cols) <source>, and its parameters.
 
     PostgreSQL gets `SELECT * FROM UNNEST(%s::type[], ...)`: one parameter per column. Django
     talks to psycopg with client-side binding, which splits and quotes a statement's text per
     placeholder: a multi-row VALUES list with tens of thousands of placeholders spent more time
     there than the database spent inserting. Elsewhere, and for a few rows (whose short
-    statement psycopg caches): VALUES (...), (...)."""
+    statement psycopg caches): VALUES (...), (...). `typed` (PostgreSQL): UNNEST whatever the
+    count, for a source that is not directly an INSERT's VALUES (INSERT ... SELECT ... WHERE),
+    where PostgreSQL would read untyped values as text."""
     columns, prepared = prepare_rows(model, fields, rows)
-    if connection.vendor == "postgresql" and len(prepared) > _FEW_ROWS:
+    if connection.vendor == "postgresql" and (typed or len(prepared) > _FEW_ROWS):
         arrays = [list(column) for column in zip(*prepared, strict=True)]
         casts = ", ".join(f"(%s)::{kind}[]" for kind in _array_types(model, fields))
         return columns, f"SELECT * FROM UNNEST({casts})", arrays  # noqa: S608 (our types)

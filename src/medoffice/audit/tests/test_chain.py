@@ -219,3 +219,72 @@ def test_only_a_view_of_its_own_commits_without_waiting_for_the_flush(settings) 
     settings.AUDIT_FAST_VIEW_COMMIT = False
     assert not _set_local_statements(lambda: audit_record(action="view", patient_id=1))
     assert chain.verify().ok
+
+
+postgres_only = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="the compare-and-set append is PostgreSQL's"
+)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_an_entry_on_its_own_is_two_statements_without_begin_or_commit() -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    audit_record(action="view", object_type="thing", object_id="first")  # starts the chain
+    with CaptureQueriesContext(connection) as queries:
+        event = audit_record(action="view", object_type="thing", object_id="second")
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len(statements) == 2, statements
+    assert statements[0].startswith('SELECT seq, hash FROM "audit_auditchainhead"')
+    assert statements[1].startswith("WITH head AS (UPDATE")
+    assert event.pk and event.seq == 2
+    assert AuditChainHead.objects.get().seq == 2
+    assert chain.verify().ok
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_an_append_that_lost_the_race_writes_nothing_and_tries_again(monkeypatch) -> None:
+    audit_record(action="view", object_type="thing", object_id="first")
+    real_link, raced = chain._link, []
+
+    def link_after_another_append(events, last_seq, last_hash):
+        if (
+            events[0].object_id == "mine" and not raced
+        ):  # another request appends between this one's read and its write
+            raced.append("other")
+            audit_record(action="view", object_type="thing", object_id="other")
+        return real_link(events, last_seq, last_hash)
+
+    monkeypatch.setattr(chain, "_link", link_after_another_append)
+    event = chain.append([chain_event("mine")])
+    assert [e.object_id for e in AuditEvent.objects.order_by("seq")] == ["first", "other", "mine"]
+    assert event[0].seq == 3 and AuditChainHead.objects.get().seq == 3
+    assert chain.verify().ok
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_busy_chain_falls_back_to_the_head_lock(monkeypatch) -> None:
+    audit_record(action="view", object_type="thing", object_id="first")
+    real_link, tries = chain._link, []
+
+    def always_raced(events, last_seq, last_hash):
+        if events[0].object_id == "mine" and len(tries) < chain._COMPARE_AND_SET_TRIES:
+            tries.append("other")
+            audit_record(action="view", object_type="thing", object_id="other")
+        return real_link(events, last_seq, last_hash)
+
+    monkeypatch.setattr(chain, "_link", always_raced)
+    chain.append([chain_event("mine")])
+    assert len(tries) == chain._COMPARE_AND_SET_TRIES
+    assert AuditEvent.objects.order_by("-seq").first().object_id == "mine"
+    assert AuditEvent.objects.count() == 2 + chain._COMPARE_AND_SET_TRIES
+    assert chain.verify().ok
+
+
+def chain_event(object_id: str) -> AuditEvent:
+    from medoffice.audit.services import _build
+
+    return _build(action="view", object_type="thing", object_id=object_id)
