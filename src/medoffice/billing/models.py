@@ -52,6 +52,7 @@ class Journal(models.Model):
         blank=True,
         related_name="+",
         help_text="Who posted it (empty for automatic postings)",
+        db_index=False,  # nothing looks journals up by who posted them; an ERA posts 50,000
     )
     memo = models.CharField(max_length=300, blank=True)
     source = models.CharField(max_length=30, blank=True, help_text='Where it came from: "era"...')

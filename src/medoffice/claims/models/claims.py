@@ -143,8 +143,10 @@ class Claim(TimeStampedModel):
     charge_journal_id = models.BigIntegerField(null=True, blank=True)
     # Set by the first scrub only: True when it found no errors (the clean-claim rate).
     first_scrub_clean = models.BooleanField(null=True, blank=True)
+    # Not indexed (nor the other "who did it" columns of claims' rows): no page or report looks
+    # claims up by their creator, and each index was one more entry per claim an ERA moves.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
     )
 
     class Meta:
@@ -241,9 +243,10 @@ class ClaimStatusChange(models.Model):
     from_status = models.CharField(max_length=16, choices=ClaimStatus.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=ClaimStatus.choices)
     at = models.DateTimeField()
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    actor = models.ForeignKey(  # searched with `at` first: claimstatus_at_idx
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", db_index=False,
+    )  # fmt: skip
     reason = models.CharField(max_length=300, blank=True)
     detail = models.JSONField(
         default=dict, blank=True, help_text="CARC/RARC codes, acknowledgement ids and the like"
@@ -302,8 +305,9 @@ class ClaimLineAdjudication(models.Model):
     )
     recorded_at = models.DateTimeField()
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", db_index=False,
+    )  # fmt: skip
 
     class Meta:
         ordering = ["claim_line_id", "adjudicated_on", "pk"]
