@@ -90,69 +90,6 @@ def _insert(events: list[AuditEvent]) -> None:
 
 
 _VIEW_ACTIONS = frozenset({AuditAction.VIEW, AuditAction.VIEW_LIST})
-_COMPARE_AND_SET_TRIES = 3
-
-
-def _link(events: list[AuditEvent], last_seq: int, last_hash: str) -> str:
-    """Number and hash the events after the entry (last_seq, last_hash); returns the new head
-    hash."""
-    seq, prev = last_seq, last_hash
-    for event in events:
-        seq += 1
-        event.seq = seq
-        event.prev_hash = prev
-        event.hash = entry_digest(_fields_of(event))
-        prev = event.hash
-    return prev
-
-
-def _on_its_own(count: int) -> bool:
-    """PostgreSQL, outside any transaction (a page's view entry, as a rule), few entries."""
-    return (
-        connection.vendor == "postgresql"
-        and not connection.in_atomic_block
-        and count <= _ONE_STATEMENT_ROWS
-    )
-
-
-def _append_if_head_unmoved(events: list[AuditEvent], *, relaxed: bool) -> bool | None:
-    """PostgreSQL, entries that are a transaction of their own: read the head, link the entries
-    to it, then one statement moves the head only if no other append moved it meanwhile (its
-    seq only grows) and inserts the entries only then. Two round trips in autocommit, where
-    the locking path takes four (BEGIN, bump, insert, COMMIT): an eighth of a page's time
-    when each chart view writes one entry. False when the head moved, None when there is no
-    head row yet; nothing is written then."""
-    quote = connection.ops.quote_name
-    head_table = quote(AuditChainHead._meta.db_table)
-    with connection.cursor() as cursor:  # not the ORM: compiling the query cost more than it
-        cursor.execute(f"SELECT seq, hash FROM {head_table} WHERE id = 1")  # noqa: S608
-        head = cursor.fetchone()
-    if head is None:
-        return None
-    last_seq, last_hash = head
-    new_hash = _link(events, last_seq, last_hash)
-    columns, source, params = rows_source(
-        AuditEvent, _INSERTED, list(map(_VALUES, events)), typed=True
-    )
-    extra = ", set_config('synchronous_commit', 'off', true)" if relaxed else ""
-    sql = (
-        f"WITH head AS (UPDATE {head_table} "  # noqa: S608
-        f"SET seq = %s, hash = %s WHERE id = 1 AND seq = %s RETURNING seq{extra}), "
-        f"ins AS (INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) "
-        f"{source} WHERE EXISTS (SELECT 1 FROM head) RETURNING id) "
-        "SELECT array_agg(id ORDER BY id) FROM ins"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [last_seq + len(events), new_hash, last_seq, *params])
-        ids = cursor.fetchone()[0]
-    if not ids:
-        return False
-    alias = connection.alias
-    for event, pk in zip(events, ids, strict=True):
-        event.pk = pk
-        event._state.adding = False
-        event._state.db = alias
-    return True
 
 
 def _may_commit_without_flush(events: list[AuditEvent]) -> bool:
@@ -179,14 +116,6 @@ def append(events: list[AuditEvent]) -> list[AuditEvent]:
     if not count:
         return events
     relaxed = _may_commit_without_flush(events)
-    if _on_its_own(count):
-        for _ in range(_COMPARE_AND_SET_TRIES):
-            written = _append_if_head_unmoved(events, relaxed=relaxed)
-            if written:
-                return events
-            if written is None:  # no head yet: the path below starts the chain
-                break
-        # Busy chain: queue on the head's row lock below (the chain fields are set again).
     # No savepoint inside a caller's transaction: if the audit write fails, the action it
     # records must not commit either.
     with transaction.atomic(savepoint=False):
@@ -200,7 +129,13 @@ def append(events: list[AuditEvent]) -> list[AuditEvent]:
             head = _bump_head(count, relaxed=relaxed)
         assert head is not None
         head_seq, head_hash = head
-        prev = _link(events, head_seq - count, head_hash)
+        seq, prev = head_seq - count, head_hash
+        for event in events:
+            seq += 1
+            event.seq = seq
+            event.prev_hash = prev
+            event.hash = entry_digest(_fields_of(event))
+            prev = event.hash
         if connection.vendor == "postgresql" and count <= _ONE_STATEMENT_ROWS:
             _insert_with_head_hash(events, prev)
         else:

@@ -152,8 +152,7 @@ def _array_types(model: type[models.Model], fields: Sequence[str]) -> list[str]:
 def _array_types_of(
     model: type[models.Model], fields: tuple[str, ...], vendor: str
 ) -> tuple[str, ...]:
-    # Cached: a column's type does not change while the process runs, and asking every field
-    # for it was a third of a single audit entry's insert.
+    # Cached: a column's type does not change while the process runs.
     types = []
     for name in fields:
         field = _concrete_field(model, name)
@@ -168,20 +167,17 @@ _FEW_ROWS = 10
 
 
 def rows_source(
-    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]], *,
-    typed: bool = False,
-) -> tuple[str, str, list[Any]]:  # fmt: skip
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> tuple[str, str, list[Any]]:
     """The quoted column list, a row source for INSERT ... (cols) <source>, and its parameters.
 
     PostgreSQL gets `SELECT * FROM UNNEST(%s::type[], ...)`: one parameter per column. Django
     talks to psycopg with client-side binding, which splits and quotes a statement's text per
     placeholder: a multi-row VALUES list with tens of thousands of placeholders spent more time
     there than the database spent inserting. Elsewhere, and for a few rows (whose short
-    statement psycopg caches): VALUES (...), (...). `typed` (PostgreSQL): UNNEST whatever the
-    count, for a source that is not directly an INSERT's VALUES (INSERT ... SELECT ... WHERE),
-    where PostgreSQL would read untyped values as text."""
+    statement psycopg caches): VALUES (...), (...)."""
     columns, prepared = prepare_rows(model, fields, rows)
-    if connection.vendor == "postgresql" and (typed or len(prepared) > _FEW_ROWS):
+    if connection.vendor == "postgresql" and len(prepared) > _FEW_ROWS:
         arrays = [list(column) for column in zip(*prepared, strict=True)]
         casts = ", ".join(f"(%s)::{kind}[]" for kind in _array_types(model, fields))
         return columns, f"SELECT * FROM UNNEST({casts})", arrays  # noqa: S608 (our types)
