@@ -139,8 +139,10 @@ def append(events: list[AuditEvent]) -> list[AuditEvent]:
         if connection.vendor == "postgresql" and count <= _ONE_STATEMENT_ROWS:
             _insert_with_head_hash(events, prev)
         else:
-            _insert(events)
+            # The head first: on PostgreSQL the server then inserts the entries while the
+            # caller goes on (core.copyoverlap); the head row's lock orders appends either way.
             AuditChainHead.objects.filter(pk=1).update(hash=prev)
+            _insert(events)
     return events
 
 

@@ -404,6 +404,11 @@ def post_journals(
         if found is not None and found.kind != spec.kind:
             raise LedgerError("This idempotency key was already used for another kind of journal.")
     new = [n for n, spec in enumerate(specs) if (spec.idempotency_key or "") not in existing]
+    if keys_are_new:
+        # No key can be taken: no savepoint to fall back from, so on PostgreSQL the server
+        # need not have finished the inserts before the caller goes on (core.copyoverlap).
+        written = _write_many([specs[n] for n in new], [amounts[n] for n in new], actor, audit)
+        return _ids_in_order(specs, existing, written, new)
     try:
         with transaction.atomic():
             written = _write_many([specs[n] for n in new], [amounts[n] for n in new], actor, audit)
@@ -415,6 +420,12 @@ def post_journals(
                          idempotency_key=s.idempotency_key).pk
             for s in specs
         ]  # fmt: skip
+    return _ids_in_order(specs, existing, written, new)
+
+
+def _ids_in_order(
+    specs: list[JournalSpec], existing: dict[str, Journal], written: list[int], new: list[int]
+) -> list[int]:
     result = [
         existing[spec.idempotency_key].pk if (spec.idempotency_key or "") in existing else 0
         for spec in specs

@@ -53,6 +53,9 @@ class Journal(models.Model):
         related_name="+",
         help_text="Who posted it (empty for automatic postings)",
         db_index=False,  # nothing looks journals up by who posted them; an ERA posts 50,000
+        # Kept by the application (users are deactivated, not deleted; PROTECT is Django's):
+        # PostgreSQL checked the same user row once per journal at every ERA's commit.
+        db_constraint=False,
     )
     memo = models.CharField(max_length=300, blank=True)
     source = models.CharField(max_length=30, blank=True, help_text='Where it came from: "era"...')

@@ -21,6 +21,8 @@ from typing import Any
 from django.db import connection, models
 from django.db.models.base import ModelState
 
+from medoffice.core.copyoverlap import collect, copy_writer
+
 # Columns whose Python values the drivers take as they are.
 _PLAIN = (
     models.CharField,
@@ -230,7 +232,8 @@ def _copy_rows(
         columns = f"{quote(pk_column)}, {columns}"
         prepared = [(pk, *row) for pk, row in zip(ids, prepared, strict=True)]
     sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
-    with cursor.cursor.copy(sql) as copy:
+    collect()  # a COPY still running on the server (overlapping_copies) ends first
+    with cursor.cursor.copy(sql, writer=copy_writer(cursor.cursor)) as copy:
         for row in prepared:
             copy.write_row(row)
     return ids

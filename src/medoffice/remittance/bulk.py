@@ -28,6 +28,7 @@ from medoffice.claims.services import (
     claim_line_adjudications_record,
     claims_transition_many,
 )
+from medoffice.core.copyoverlap import overlapping_copies
 from medoffice.core.fastinsert import (
     insert_objects,
     insert_rows,
@@ -295,19 +296,10 @@ def write_matched(items: list[Item], *, actor: Any, day: date, reference: str, t
     rows are saved; then each remittance claim is marked posted (or resolved). `rows_are_new`:
     the remittance claims are new in this transaction (inserted later by post_segment), so no
     journal can carry their keys yet and they are not updated here."""
-    specs, owners, today = [], [], timezone.localdate()
+    # In this order so that on PostgreSQL the server inserts each batch of rows while Python
+    # prepares the next (core.copyoverlap): the journals' postings, the largest, while the
+    # audit entries are put together.
     seen_status = {item.claim.pk: item.claim.status for item in items}
-    for item in items:
-        for spec in posting.claim_journals(
-            rc=item.rc, payment=item.payment, claim=item.claim, matches=item.matches,
-            money_from=money_from, trace=trace, day=today,
-        ):  # fmt: skip
-            specs.append(spec)
-            owners.append(item)
-    for item, journal_id in zip(
-        owners, post_journals(specs, actor, audit=False, keys_are_new=rows_are_new), strict=True
-    ):
-        item.outcome.journal_ids.append(journal_id)
     _adjudicate(items, actor, day, reference, rows_are_new)
     _move_statuses(items, actor)
     due = timezone.localdate() + timedelta(days=14)
@@ -319,6 +311,18 @@ def write_matched(items: list[Item], *, actor: Any, day: date, reference: str, t
          for row, service in zip(item.rows, item.payment.services, strict=True)
          if row.denial],
     )  # fmt: skip
+    specs, owners, today = [], [], timezone.localdate()
+    for item in items:
+        for spec in posting.claim_journals(
+            rc=item.rc, payment=item.payment, claim=item.claim, matches=item.matches,
+            money_from=money_from, trace=trace, day=today,
+        ):  # fmt: skip
+            specs.append(spec)
+            owners.append(item)
+    for item, journal_id in zip(
+        owners, post_journals(specs, actor, audit=False, keys_are_new=rows_are_new), strict=True
+    ):
+        item.outcome.journal_ids.append(journal_id)
     _audit(items, seen_status, actor, reference)
     status = ItemStatus.POSTED if money_from == Account.CASH else ItemStatus.RESOLVED
     for item in items:
@@ -378,7 +382,15 @@ def reverse(item: Item, actor: Any) -> None:
 def post_segment(segment: list[tuple[int, ClaimPayment]], *, remittance: Any, payer_id: Any,
                  actor: Any, day: date, fees: Fees) -> list[Item]:  # fmt: skip
     """Record and post one segment of a remittance's claims; returns them, each matched and
-    posted or left unmatched with its money in `unapplied`."""
+    posted or left unmatched with its money in `unapplied`. On PostgreSQL the server inserts
+    each bulk write while Python prepares the next (overlapping_copies)."""
+    with overlapping_copies():
+        return _post_segment(segment, remittance=remittance, payer_id=payer_id, actor=actor,
+                             day=day, fees=fees)  # fmt: skip
+
+
+def _post_segment(segment: list[tuple[int, ClaimPayment]], *, remittance: Any, payer_id: Any,
+                  actor: Any, day: date, fees: Fees) -> list[Item]:  # fmt: skip
     claims, lines = claims_by_pcn({payment.patient_control_number for _, payment in segment})
     new_claim = instance_maker(RemittanceClaim)
     items = []

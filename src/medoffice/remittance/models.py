@@ -97,9 +97,12 @@ class RemittanceClaim(models.Model):
     claim = models.ForeignKey(
         "claims.Claim", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The claim's patient, copied for look-ups by patient. No database constraint (the claim's
+    # own keeps it; PROTECT is Django's): checking it locked an ERA's thousands of patients.
     patient = models.ForeignKey(
-        "patients.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+        "patients.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_constraint=False,
+    )  # fmt: skip
     status = models.CharField(max_length=10, choices=ItemStatus.choices)
     unmatched_reason = models.CharField(max_length=300, blank=True)
     notes = models.JSONField(default=list, blank=True, help_text="Skipped transitions and such")

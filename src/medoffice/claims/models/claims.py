@@ -243,9 +243,10 @@ class ClaimStatusChange(models.Model):
     from_status = models.CharField(max_length=16, choices=ClaimStatus.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=ClaimStatus.choices)
     at = models.DateTimeField()
-    actor = models.ForeignKey(  # searched with `at` first: claimstatus_at_idx
+    # Searched with `at` first (claimstatus_at_idx). No database constraint, as Journal.actor.
+    actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", db_index=False,
+        related_name="+", db_index=False, db_constraint=False,
     )  # fmt: skip
     reason = models.CharField(max_length=300, blank=True)
     detail = models.JSONField(
@@ -304,9 +305,9 @@ class ClaimLineAdjudication(models.Model):
         max_length=64, blank=True, help_text="The ERA (or trace number) it came from"
     )
     recorded_at = models.DateTimeField()
-    recorded_by = models.ForeignKey(
+    recorded_by = models.ForeignKey(  # no database constraint, as Journal.actor
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", db_index=False,
+        related_name="+", db_index=False, db_constraint=False,
     )  # fmt: skip
 
     class Meta:

@@ -219,22 +219,39 @@ def claim_line_adjudications_record(
                           recorded_by_id=user_id)  # fmt: skip
             line_field.set_cached_value(record, f["claim_line"])
             new.append((n, record))
+    if references_are_new:
+        # Nothing can collide: no savepoint to fall back from, so on PostgreSQL the server
+        # need not have finished the insert before the caller goes on (core.copyoverlap).
+        _insert_records([record for _, record in new], actor, audit)
+        return _in_order(out, new, fields, first_of)
     try:
         with transaction.atomic():
-            insert_objects([record for _, record in new])
-            if audit:
-                _audit_batch([record for _, record in new], actor)
+            _insert_records([record for _, record in new], actor, audit)
     except IntegrityError:  # recorded meanwhile by another writer: one by one, the first counts
         return [
             out[n] if isinstance(out[n], ValidationError) else _record_one(item, actor)
             for n, item in enumerate(items)
         ]  # type: ignore[misc]
+    return _in_order(out, new, fields, first_of)
+
+
+def _insert_records(records: list[ClaimLineAdjudication], actor: Any, audit: bool) -> None:
+    insert_objects(records)
+    if audit:
+        _audit_batch(records, actor)
+
+
+def _in_order(
+    out: list[Any], new: list[tuple[int, ClaimLineAdjudication]],
+    fields: dict[int, dict[str, Any]], first_of: dict[tuple[Any, ...], int],
+) -> list[ClaimLineAdjudication | ValidationError]:  # fmt: skip
+    """Each item's record: its own, the earlier one, or the first of the batch for its line."""
     for n, record in new:
         out[n] = record
     for n, f in fields.items():
         if out[n] is None:
             out[n] = out[first_of[(f["claim_line"].pk, f["payer_id"], f["source_reference"])]]
-    return out  # type: ignore[return-value]
+    return out
 
 
 def _record_one(item: AdjudicationInput, actor: Any) -> ClaimLineAdjudication:
