@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
 from medoffice.billing.models import (
     Account,
@@ -136,7 +136,7 @@ def _grouped(dimension: str) -> dict[tuple[int, str], Decimal]:
 
 def ledger_reconcile() -> ReconcileResult:
     """Check the books two ways: every journal sums to zero with at least two postings dated
-    like it, and per-patient, per-payer, per-claim and per-claim-line balances summed by the
+    like it (and every posting's journal exists), and per-patient, per-payer, per-claim and per-claim-line balances summed by the
     database (GROUP BY) agree with the same sums taken row by row here."""
     result = ReconcileResult(journals=Journal.objects.count(), postings=Posting.objects.count())
     unbalanced = (
@@ -147,6 +147,9 @@ def ledger_reconcile() -> ReconcileResult:
     )
     for pk, total, lines in unbalanced:
         result.problems.append(f"Journal {pk} does not balance: {lines} postings sum to {total}.")
+    orphans = Posting.objects.filter(~Exists(Journal.objects.filter(pk=OuterRef("journal_id"))))
+    for pk, journal_id in orphans.values_list("pk", "journal_id")[:50]:
+        result.problems.append(f"Posting {pk} belongs to journal {journal_id}, which is missing.")
     misdated = Posting.objects.exclude(effective_date=F("journal__effective_date"))
     for pk, journal_id in misdated.values_list("pk", "journal_id")[:50]:
         result.problems.append(f"Posting {pk} is dated unlike its journal {journal_id}.")

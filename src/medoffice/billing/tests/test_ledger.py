@@ -151,6 +151,22 @@ def test_reconcile_passes_on_good_books_and_finds_a_hand_made_unbalanced_row(sta
     assert any(f"Journal {journal.pk} does not balance" in p for p in result.problems)
 
 
+def test_reconcile_finds_a_posting_whose_journal_is_missing(staff, patient, payer):
+    charge(patient_id=patient.pk, payer_id=payer.pk, amount="90.00", actor=staff("biller"))
+    missing = Journal.objects.get().pk + 1000
+    with connection.cursor() as cursor:  # no database constraint on PostgreSQL (see the model)
+        cursor.execute(
+            "INSERT INTO billing_posting (journal_id, account, amount, patient_id,"
+            " effective_date) VALUES (%s, 'cash', '5.00', %s, %s)",
+            [missing, patient.pk, TODAY.isoformat()],
+        )
+    problems = selectors.ledger_reconcile().problems
+    assert any(f"belongs to journal {missing}, which is missing" in p for p in problems)
+    if connection.vendor == "sqlite":  # SQLite keeps the constraint, checked after the test
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM billing_posting WHERE journal_id = %s", [missing])
+
+
 def test_balance_takes_exactly_one_known_dimension(db):
     with pytest.raises(TypeError):
         selectors.balance(account="cash")

@@ -1,0 +1,42 @@
+"""A posting's journal has no database constraint any more: PostgreSQL checked it for every
+posting at the commit, an ERA's 110,000 of them. Postings are written with their journal by the
+ledger services only, neither can be changed or deleted (the append-only triggers), Django
+still enforces PROTECT, and ledger_reconcile reports a posting whose journal is missing.
+
+On PostgreSQL the foreign key is dropped (the index stays). On SQLite the table keeps its
+inline REFERENCES: dropping it means rebuilding the table (millions of rows in a large
+practice), and SQLite's check is a cheap look-up."""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class AlterFieldOnPostgres(migrations.AlterField):
+    """The field changes in the migration state everywhere, in the table on PostgreSQL only."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("billing", "0009_journal_actor_not_constrained"),
+    ]
+
+    operations = [
+        AlterFieldOnPostgres(
+            model_name="posting",
+            name="journal",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="postings",
+                to="billing.journal",
+            ),
+        ),
+    ]
