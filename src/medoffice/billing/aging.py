@@ -24,9 +24,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
-from medoffice.billing.models import Account, JournalKind, Posting, account_sql
+from medoffice.billing.models import (
+    Account,
+    Posting,
+    account_sql,
+    payment_postings,
+    payment_received,
+)
 
 ZERO = Decimal("0.00")
 # (label, first day old, last day old); the last bucket is open-ended.
@@ -310,16 +316,13 @@ def charges_between(start: date, end: date, location_id: int | None = None) -> D
 
 
 def payments_between(start: date, end: date, location_id: int | None = None) -> Decimal:
-    """Payments credited to the receivables (payers' and patients'), less reversed payments."""
+    """Payments received on the receivables (payers' and patients'), less reversed payments."""
     rows = Posting.objects.filter(
-        Q(journal__kind=JournalKind.PAYMENT) | Q(journal__reverses__kind=JournalKind.PAYMENT),
-        account__in=[Account.AR_PAYER, Account.AR_PATIENT],
-        effective_date__gte=start,
-        effective_date__lte=end,
+        payment_postings(), effective_date__gte=start, effective_date__lte=end
     )
     if location_id is not None:
         rows = rows.filter(location_id=location_id)
-    return _sum(rows, negate=True)
+    return _money(rows.aggregate(total=Sum(payment_received()))["total"])
 
 
 def contractual_between(start: date, end: date, location_id: int | None = None) -> Decimal:

@@ -88,7 +88,10 @@ def _patient_balances() -> dict[int, Decimal]:
         .annotate(total=Sum("amount"))
         .order_by("patient_id")
     )
-    return {r["patient_id"]: r["total"] for r in rows if r["total"] > 0}
+    # SQLite adds decimals as floats (19.000000000000004): back to cents, or the payment of
+    # the whole balance is refused for its decimals.
+    totals = ((r["patient_id"], _money(r["total"])) for r in rows)
+    return {patient_id: total for patient_id, total in totals if total > 0}
 
 
 def _last_patient_charge_days() -> dict[int, date]:

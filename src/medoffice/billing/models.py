@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, DecimalField, F, Q, When
 from django.utils import timezone
 
 
@@ -39,6 +39,40 @@ class JournalKind(models.TextChoices):
     REFUND = "refund", "Refund"
     WRITE_OFF = "write_off", "Write-off"
     REVERSAL = "reversal", "Reversal"
+    # An ERA's claim: the payer's payment, adjustments and the patient's share in one journal
+    # (its receivable credit per line is their sum). ERAs posted before it have a payment, an
+    # adjustment and a patient transfer journal per claim.
+    REMITTANCE = "remittance", "Insurance remittance"
+
+
+RECEIVABLES = (Account.AR_PAYER, Account.AR_PATIENT)
+MONEY_IN = (Account.CASH, Account.UNAPPLIED)  # what a remittance journal's payment debits
+
+
+def journal_of_kind(kind: str) -> Q:
+    """Postings of journals of this kind, and of their reversals."""
+    return Q(journal__kind=kind) | Q(journal__reverses__kind=kind)
+
+
+def payment_postings(receivables: tuple[str, ...] = RECEIVABLES) -> Q:
+    """The postings that record a payment received: a payment journal's credits to the
+    receivables (the desk's receipts; an ERA's payment journal before remittance journals), and
+    a remittance journal's debits to the money accounts; with their reversals. `receivables`:
+    to count only payments credited to these (a remittance pays the payer's)."""
+    received = Q(account__in=receivables) & journal_of_kind(JournalKind.PAYMENT)
+    if Account.AR_PAYER not in receivables:
+        return received
+    return received | (Q(account__in=MONEY_IN) & journal_of_kind(JournalKind.REMITTANCE))
+
+
+def payment_received() -> Case:
+    """A payment posting's amount received (positive for money in): the money account's debit,
+    or the receivable's credit negated."""
+    return Case(
+        When(account__in=MONEY_IN, then=F("amount")),
+        default=-F("amount"),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
 
 
 class Journal(models.Model):

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from medoffice.audit.services import audit_record
@@ -18,11 +18,11 @@ from medoffice.billing import selectors
 from medoffice.billing.models import (
     Account,
     CollectionsStatus,
-    JournalKind,
     PatientAccount,
     PaymentPlan,
     PlanStatus,
     Posting,
+    payment_postings,
 )
 from medoffice.billing.services import parse_amount, require_ledger_access
 from medoffice.core.permissions import Need
@@ -134,11 +134,10 @@ def plan_close(*, patient_id: int, status: str, actor: Any, note: str = "") -> P
 def paid_toward(plan: PaymentPlan, as_of: date) -> Decimal:
     """What the patient paid (net of reversed payments) since the plan started."""
     total = Posting.objects.filter(
-        Q(journal__kind=JournalKind.PAYMENT) | Q(journal__reverses__kind=JournalKind.PAYMENT),
-        account=Account.AR_PATIENT, patient_id=plan.patient_id,
+        payment_postings((Account.AR_PATIENT,)), patient_id=plan.patient_id,
         effective_date__gte=plan.start_date, effective_date__lte=as_of,
     ).aggregate(total=Sum("amount"))["total"]  # fmt: skip
-    return -(total or ZERO)
+    return -(total or ZERO).quantize(ZERO)  # SQLite adds decimals as floats
 
 
 def plan_review(*, plan: PaymentPlan, as_of: date, actor: Any = None) -> PaymentPlan:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models.functions import Round
 
 from medoffice.billing.models import (
     Account,
@@ -61,9 +62,10 @@ def patient_payer_balances(patient_id: int) -> list[dict[str, Any]]:
         Posting.objects.filter(patient_id=patient_id, account=Account.AR_PAYER)
         .values("payer_id")
         .annotate(total=Sum("amount"))
-        .exclude(total=0)
         .order_by("payer_id")
     )
+    # SQLite adds decimals as floats (a settled payer's -2.8e-14): zero is judged in cents.
+    rows = [r for r in rows if r["total"].quantize(ZERO)]
     names = dict(
         Payer.objects.filter(pk__in=[r["payer_id"] for r in rows]).values_list("pk", "name")
     )
@@ -140,7 +142,9 @@ def ledger_reconcile() -> ReconcileResult:
     database (GROUP BY) agree with the same sums taken row by row here."""
     result = ReconcileResult(journals=Journal.objects.count(), postings=Posting.objects.count())
     unbalanced = (
-        Journal.objects.annotate(total=Sum("postings__amount"), lines=Count("postings"))
+        # Rounded to cents in the database: SQLite adds decimals as floats (1.8e-15 for a
+        # balanced journal of eight postings).
+        Journal.objects.annotate(total=Round(Sum("postings__amount"), 2), lines=Count("postings"))
         .filter(Q(lines__lt=2) | ~Q(total=0) | Q(total__isnull=True))
         .values_list("pk", "total", "lines")
         .order_by("pk")

@@ -27,6 +27,7 @@ from medoffice.audit.models import AuditAction
 from medoffice.audit.services import audit_record
 from medoffice.billing import aging, plans
 from medoffice.billing.models import (
+    MONEY_IN,
     Account,
     CollectionsStatus,
     Journal,
@@ -40,6 +41,8 @@ from medoffice.billing.models import (
     StatementLine,
     StatementRun,
     StatementStatus,
+    payment_postings,
+    payment_received,
 )
 from medoffice.billing.services import refuse_own_only
 from medoffice.core import jobs
@@ -73,7 +76,8 @@ def _patient_balances(minimum: Decimal, through_journal_id: int) -> dict[int, De
         .filter(total__gte=minimum)
         .order_by("patient_id")
     )
-    return {pid: total for pid, total in rows if pid is not None}
+    # SQLite adds decimals as floats: back to cents.
+    return {pid: total.quantize(ZERO) for pid, total in rows if pid is not None}
 
 
 def _skips(patient_ids: list[int], as_of: date) -> dict[int, str]:
@@ -114,19 +118,15 @@ def activity(
 
     rows = list(
         Posting.objects.filter(
-            patient_id=patient_id, account__in=STATEMENT_ACCOUNTS,
+            patient_id=patient_id, account__in=(*STATEMENT_ACCOUNTS, *MONEY_IN),
             journal_id__gt=after_journal_id, journal_id__lte=through_journal_id,
         )
         .values("journal_id", "claim_line_id", "journal__kind", "journal__effective_date",
                 "journal__memo")
         .annotate(
             charge=_amount_of(Q(account=Account.REVENUE), negate=True),
-            insurance=_amount_of(
-                Q(account=Account.AR_PAYER)
-                & (Q(journal__kind=JournalKind.PAYMENT)
-                   | Q(journal__reverses__kind=JournalKind.PAYMENT)),
-                negate=True,
-            ),
+            insurance=Sum(Case(When(payment_postings((Account.AR_PAYER,)), then=payment_received()),
+                               default=Value(ZERO), output_field=MONEY)),
             adjustment=_amount_of(Q(account__in=ADJUSTMENT_ACCOUNTS)),
             patient=_amount_of(Q(account=Account.AR_PATIENT)),
         )
@@ -164,6 +164,8 @@ def _describe(kind: str, memo: str, row: dict[str, Any]) -> str:
         text = "Service"
     elif kind == JournalKind.PAYMENT:
         text = "Insurance payment" if row["insurance"] else "Payment received, thank you"
+    elif kind == JournalKind.REMITTANCE:
+        text = "Insurance payment" if row["insurance"] else "Processed by your insurance"
     elif kind == JournalKind.PATIENT_TRANSFER:
         text = "Your share after insurance"
     elif kind == JournalKind.ADJUSTMENT:
@@ -174,7 +176,8 @@ def _describe(kind: str, memo: str, row: dict[str, Any]) -> str:
         text = "Refund to you"
     else:
         text = "Correction"
-    return f"{text}: {memo}"[:300] if memo and kind != JournalKind.PAYMENT else text
+    plain = (JournalKind.PAYMENT, JournalKind.REMITTANCE)  # their memo is the office's
+    return f"{text}: {memo}"[:300] if memo and kind not in plain else text
 
 
 def _mail_to(patient: Any) -> tuple[str, list[str], str, bool]:

@@ -2,10 +2,11 @@
 adjudication (for COB) and status. Called inside era_import's (or a resolution's) transaction;
 authorization is the caller's.
 
-Accounts: the payment debits `cash` (checks and EFTs alike: the ledger has no separate EFT
-clearing account) and credits `ar_payer`; CO credits `ar_payer` against `contractual_adjustment`;
-PR moves the amount from `ar_payer` to `ar_patient`; OA, PI (and 4010's CR) go to
-`other_adjustment`. Money for a claim that matches nothing waits in `unapplied`.
+Accounts, in one `remittance` journal per claim: the payment debits `cash` (checks and EFTs
+alike: the ledger has no separate EFT clearing account) and credits `ar_payer`; CO credits
+`ar_payer` against `contractual_adjustment`; PR moves the amount from `ar_payer` to `ar_patient`;
+OA, PI (and 4010's CR) go to `other_adjustment`. Money for a claim that matches nothing waits in
+`unapplied`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.utils import timezone
 from medoffice.billing.ledger import (
     Account,
     Journal,
+    JournalKind,
     JournalSpec,
     LedgerError,
     Posting,
@@ -45,7 +47,6 @@ ADJUSTMENT_ACCOUNT = {
     "PI": Account.OTHER_ADJUSTMENT,
     "CR": Account.OTHER_ADJUSTMENT,
 }
-_ADJUSTMENT_KIND = dict.fromkeys(ADJUSTMENT_ACCOUNT, "adjustment") | {"PR": "patient_transfer"}
 
 
 class Unmatched(Exception):
@@ -116,9 +117,6 @@ def match_lines(
     return matched
 
 
-_KINDS = ("payment", "adjustment", "patient_transfer")
-
-
 def _spec(kind: str, postings: list[Posting], *, rc_id: int, key: str, memo: str,
           day: date) -> JournalSpec | None:  # fmt: skip
     if not postings:
@@ -134,43 +132,43 @@ def claim_journals(
     matches: list[tuple[ServicePayment, ClaimLine]], money_from: str = Account.CASH,
     day: date | None = None,
 ) -> list[JournalSpec]:  # fmt: skip
-    """A matched claim's journals: payment, CO and other adjustments, PR moved to the patient,
-    per line (and for the claim as a whole where the payer paid or adjusted beyond its lines),
-    dated `day` (today by default: a batch passes it once rather than asking per claim).
+    """A matched claim's journal (kind `remittance`): per line (and for the claim as a whole
+    where the payer paid or adjusted beyond its lines), the payment debits `money_from`, CO and
+    other adjustments their accounts, PR the patient's receivable, and the payer's receivable is
+    credited their sum. Dated `day` (today by default: a batch passes it once rather than asking
+    per claim). A list: empty when the claim moved no money.
 
-    Postings of one journal to the same account and line are one posting of their sum (a
-    line's deductible and coinsurance both move from the payer to the patient): the balances
-    are the same with fewer rows. All of a claim's postings carry its patient, payer and place,
-    so each journal is summed by (account, line) in the order first seen."""
-    sums: dict[str, dict[tuple[str, int | None], Decimal]] = {kind: {} for kind in _KINDS}
+    One journal, not one per kind of event, and one posting per account and line (a line's
+    deductible and coinsurance both move to the patient): the balances are the same with a
+    third fewer rows (an ERA of 20,000 lines wrote 112,000 postings in 50,000 journals). A
+    payment is told apart by its account: the money account's debit (see
+    billing.models.payment_postings). All of a claim's postings carry its patient, payer and
+    place, so the journal is summed by (account, line) in the order first seen."""
+    sums: dict[tuple[str, int | None], Decimal] = {}
 
-    def add(kind: str, account: str, line_id: int | None, amount: Decimal) -> None:
-        by_key = sums[kind]
-        by_key[account, line_id] = by_key.get((account, line_id), ZERO) + amount
-        by_key[Account.AR_PAYER, line_id] = by_key.get((Account.AR_PAYER, line_id), ZERO) - amount
+    def add(account: str, line_id: int | None, amount: Decimal) -> None:
+        sums[account, line_id] = sums.get((account, line_id), ZERO) + amount
+        sums[Account.AR_PAYER, line_id] = sums.get((Account.AR_PAYER, line_id), ZERO) - amount
 
     for service, line in matches:
-        add("payment", money_from, line.pk, service.paid)
+        add(money_from, line.pk, service.paid)
         for adj in service.adjustments:
-            add(_ADJUSTMENT_KIND[adj.group], ADJUSTMENT_ACCOUNT[adj.group], line.pk, adj.amount)
+            add(ADJUSTMENT_ACCOUNT[adj.group], line.pk, adj.amount)
     claim_paid_on_lines = sum((s.paid for s, _ in matches), ZERO)
     if not matches or payment.paid != claim_paid_on_lines:
         # No service lines, or a claim-level amount beyond them: against the claim as a whole.
-        add("payment", money_from, None, payment.paid - claim_paid_on_lines)
+        add(money_from, None, payment.paid - claim_paid_on_lines)
     for adj in payment.adjustments:
-        add(_ADJUSTMENT_KIND[adj.group], ADJUSTMENT_ACCOUNT[adj.group], None, adj.amount)
+        add(ADJUSTMENT_ACCOUNT[adj.group], None, adj.amount)
     day, memo = day or timezone.localdate(), f"ERA {trace} claim {claim.patient_control_number}"
     patient, payer, place = claim.patient_id, claim.payer_id, claim.location_id
-    specs = [
-        _spec(
-            kind,
-            [Posting(account, amount, patient, payer, claim.pk, line_id, place)
-             for (account, line_id), amount in sums[kind].items() if amount],
-            rc_id=rc.pk, key=kind, memo=memo, day=day,
-        )
-        for kind in _KINDS
-    ]  # fmt: skip
-    return [spec for spec in specs if spec is not None]
+    spec = _spec(
+        JournalKind.REMITTANCE,
+        [Posting(account, amount, patient, payer, claim.pk, line_id, place)
+         for (account, line_id), amount in sums.items() if amount],
+        rc_id=rc.pk, key="claim", memo=memo, day=day,
+    )  # fmt: skip
+    return [spec] if spec is not None else []
 
 
 def unapplied_journal(*, rc: RemittanceClaim, payer_id: int | None, trace: str

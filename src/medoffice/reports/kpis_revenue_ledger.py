@@ -1,8 +1,9 @@
 """Revenue KPIs read from the ledger: charges, payments, adjustments, net and gross collection
 rates, days in A/R and A/R over 90 days.
 
-The money figures use billing.aging's definitions (charges: revenue credited; payments: payment
-journals and their reversals credited to the receivables; contractual: the contractual account),
+The money figures use billing.aging's definitions (charges: revenue credited; payments: what
+billing.models.payment_postings records as received, with reversals; contractual: the contractual
+account),
 grouped by period in one query each. A/R at many period ends is one query: the balance at an end
 is the running total of the per-period sums.
 """
@@ -17,7 +18,16 @@ from django.db import connection
 from django.db.models import Case, Q, Sum, When
 from django.db.models.functions import Coalesce
 
-from medoffice.billing.models import Account, JournalKind, Posting, account_sql
+from medoffice.billing.models import (
+    MONEY_IN,
+    RECEIVABLES,
+    Account,
+    JournalKind,
+    Posting,
+    account_sql,
+    payment_postings,
+    payment_received,
+)
 from medoffice.reports.kpi import Column, KpiResult, ReportFilters, Unit
 from medoffice.reports.kpis_revenue_common import (
     TENTH,
@@ -37,25 +47,25 @@ from medoffice.reports.kpis_revenue_common import (
     url,
 )
 
-RECEIVABLES = (Account.AR_PAYER, Account.AR_PATIENT)
 ADJUSTMENT_ACCOUNTS = {
     Account.CONTRACTUAL_ADJUSTMENT: "Contractual",
     Account.OTHER_ADJUSTMENT: "Other",
     Account.WRITE_OFF: "Write-off",
 }
-PAYMENTS = Q(journal__kind=JournalKind.PAYMENT) | Q(journal__reverses__kind=JournalKind.PAYMENT)
 
 
 def _in_range(flt: ReportFilters) -> Q:
     return Q(effective_date__gte=flt.start, effective_date__lte=flt.end) & posting_scope(flt)
 
 
-def _money_per_period(rows: Any, flt: ReportFilters, *, negate: bool) -> dict[date, Decimal]:
+def _money_per_period(
+    rows: Any, flt: ReportFilters, *, negate: bool, amount: Any = "amount"
+) -> dict[date, Decimal]:
     sign = -1 if negate else 1
     grouped = (
         rows.annotate(period=trunc("effective_date", flt.grain))
         .values("period")
-        .annotate(total=Sum("amount"))
+        .annotate(total=Sum(amount))
         .order_by()
     )
     return {as_date(r["period"]): money(r["total"]) * sign for r in grouped}
@@ -88,8 +98,8 @@ def charges(flt: ReportFilters) -> KpiResult:
 
 
 def payments(flt: ReportFilters) -> KpiResult:
-    rows = Posting.objects.filter(PAYMENTS, _in_range(flt), account__in=RECEIVABLES)
-    per = _money_per_period(rows, flt, negate=True)
+    rows = Posting.objects.filter(payment_postings(), _in_range(flt))
+    per = _money_per_period(rows, flt, negate=False, amount=payment_received())
     return _money_result(
         "Payments",
         per,
@@ -164,14 +174,19 @@ def _collections(flt: ReportFilters) -> dict[date, dict[str, Decimal]]:
                SUM(CASE WHEN p.account IN (%s, %s) AND (j.kind = %s OR EXISTS (
                             SELECT 1 FROM billing_journal r
                             WHERE r.id = j.reverses_id AND r.kind = %s))
-                        THEN p.amount END),
+                        THEN p.amount
+                        -- A remittance journal's payment is its money account's debit.
+                        WHEN p.account IN (%s, %s) AND (j.kind = %s OR EXISTS (
+                            SELECT 1 FROM billing_journal r
+                            WHERE r.id = j.reverses_id AND r.kind = %s))
+                        THEN -p.amount END),
                SUM(CASE WHEN p.account = %s THEN p.amount END)
         FROM ({claims_sql}) c
         JOIN billing_posting p ON p.claim_id = c.id
         LEFT JOIN (
-            -- Only the journals a payment can be on: payments and reversals (few).
+            -- Only the journals a payment can be on: payments, remittances and reversals.
             SELECT id, kind, reverses_id FROM billing_journal
-            WHERE kind = %s OR reverses_id IS NOT NULL
+            WHERE kind IN (%s, %s) OR reverses_id IS NOT NULL
         ) j ON j.id = p.journal_id
         GROUP BY c.service_date_from
     """  # noqa: S608 (the claims' values are parameters)
@@ -180,9 +195,13 @@ def _collections(flt: ReportFilters) -> dict[date, dict[str, Decimal]]:
         *RECEIVABLES,
         JournalKind.PAYMENT,
         JournalKind.PAYMENT,
+        *MONEY_IN,
+        JournalKind.REMITTANCE,
+        JournalKind.REMITTANCE,
         Account.CONTRACTUAL_ADJUSTMENT,
         *claims_params,
         JournalKind.PAYMENT,
+        JournalKind.REMITTANCE,
     ]
     out: dict[date, dict[str, Decimal]] = {}
     for day, charged, paid, contractual in fetch_rows(sql, params):

@@ -235,6 +235,31 @@ def test_days_in_ar_net_collection_rate_and_share_over_90(db, staff):
     assert figures.share_over_90 == (D("1000") * 100 / total_ar).quantize(D("0.1"))
 
 
+def test_payments_are_counted_from_remittance_journals_and_older_payment_journals(db, staff):
+    from medoffice.billing.ledger import reverse_journal
+
+    biller = staff("biller")
+    payer, patient = Payer.objects.create(name="Acme"), make_patient(family="Pay", given="P")
+    ids = {"payer_id": payer.pk, "patient_id": patient.pk, "claim_id": 1, "claim_line_id": 1}
+    day = AS_OF - timedelta(days=2)
+    # An ERA's claim in one journal: 300 paid, 200 contractual, 50 to the patient. Its payer's
+    # receivable credit (550) is not what was paid; the cash debit is.
+    era = post_journal(kind=JournalKind.REMITTANCE, effective_date=day, actor=biller, postings=[
+        Posting(Account.CASH, D("300.00"), **ids),
+        Posting(Account.CONTRACTUAL_ADJUSTMENT, D("200.00"), **ids),
+        Posting(Account.AR_PATIENT, D("50.00"), **ids), Posting(Account.AR_PAYER, D("-550.00"), **ids),
+    ])  # fmt: skip
+    # An unmatched claim's money posted later from unapplied; an older ERA's payment journal.
+    post(day, JournalKind.REMITTANCE, Posting(Account.UNAPPLIED, D("40.00"), **ids),
+         Posting(Account.AR_PAYER, D("-40.00"), **ids), actor=biller)  # fmt: skip
+    post(day, JournalKind.PAYMENT, Posting(Account.CASH, D("25.00")),
+         Posting(Account.AR_PAYER, D("-25.00"), **ids), actor=biller)  # fmt: skip
+    assert aging.payments_between(day, AS_OF) == D("365.00")
+    reverse_journal(journal=era, reason="paid in error", actor=biller, effective_date=AS_OF)
+    assert aging.payments_between(day, AS_OF) == D("65.00")
+    assert aging.payments_between(day, day) == D("365.00")  # the reversal is dated later
+
+
 def test_no_charges_gives_no_ratio(db):
     figures = aging.ar_figures(AgingFilter(as_of=AS_OF))
     assert figures.days_in_ar is None and figures.net_collection_rate is None

@@ -164,6 +164,28 @@ def test_lines_since_the_last_statement_with_codes_and_insurance(db, biller, pay
     )
 
 
+def test_an_eras_claim_is_one_line_with_insurance_adjustment_and_the_patients_share(
+    db, biller, payer, patient
+):
+    charge(patient_id=patient.pk, payer_id=payer.pk, amount="200.00", actor=biller, claim_id=7)
+    ids = {"patient_id": patient.pk, "payer_id": payer.pk, "claim_id": 7}
+    era = post_journal(kind=JournalKind.REMITTANCE, effective_date=timezone.localdate(),
+                       actor=biller, memo="ERA 123 claim 7", postings=[
+                           Posting(Account.CASH, D("120.00"), **ids),
+                           Posting(Account.CONTRACTUAL_ADJUSTMENT, D("50.00"), **ids),
+                           Posting(Account.AR_PATIENT, D("30.00"), **ids),
+                           Posting(Account.AR_PAYER, D("-200.00"), **ids)])  # fmt: skip
+    made = statements.statement_make(patient=patient, as_of=timezone.localdate(),
+                                     through_journal_id=era.pk, run=None, actor=biller).statement  # fmt: skip
+    service, insurance = made.lines.all()
+    assert service.charge == D("200.00") and service.patient_amount == 0
+    assert insurance.description == "Insurance payment"  # no ERA trace number for the patient
+    assert (insurance.insurance_paid, insurance.adjustment, insurance.patient_amount) == (
+        D("120.00"), D("50.00"), D("30.00"),
+    )  # fmt: skip
+    assert made.balance == D("30.00")
+
+
 def test_the_guarantor_receives_the_statement(db, biller, patient):
     Guarantor.objects.create(patient=patient, relationship="parent", family_name="Ledger", given_name="Paul",
                              address_line1="9 Elm St", city="Troy", state="NY", postal_code="12180")  # fmt: skip

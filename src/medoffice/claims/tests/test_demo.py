@@ -31,12 +31,15 @@ def demo(django_db_setup, django_db_blocker):
 
         load_starter_codes()
         load_starter_tables()
-        call_command("demo", "--size", "small", "--seed", "3", "--quiet")
-        yield
-        call_command("flush", "--no-input", verbosity=0)
-        # As after migrate again: later tests read the starter code tables the flush emptied.
-        load_starter_codes()
-        load_starter_tables()
+        try:
+            call_command("demo", "--size", "small", "--seed", "3", "--quiet")
+            yield
+        finally:
+            # Also when the demo fails half-way: what it committed would break later tests.
+            call_command("flush", "--no-input", verbosity=0)
+            # As after migrate again: later tests read the starter code tables the flush emptied.
+            load_starter_codes()
+            load_starter_tables()
 
 
 @pytest.mark.django_db

@@ -47,11 +47,19 @@ def test_payment_co_and_pr_post_and_the_ledger_balances(claim, biller, patient):
     line1 = claim.lines.get(line_number=1)
     assert balance(account="ar_payer", claim_line_id=line1.pk) == D("0.00")
     assert ledger_reconcile().ok
-    journals = Journal.objects.filter(source="era")
-    assert {j.kind for j in journals} == {"payment", "adjustment", "patient_transfer"}
-    assert {j.effective_date for j in journals} == {timezone.localdate()}  # the batch's day
+    (journal,) = Journal.objects.filter(source="era")  # payment, CO and PR in one
+    assert journal.kind == "remittance"
+    assert journal.effective_date == timezone.localdate()  # the batch's day
     rc = RemittanceClaim.objects.get()
-    assert {j.source_id for j in journals} == {f"remclaim-{rc.pk}"}
+    assert journal.source_id == f"remclaim-{rc.pk}" and rc.journal_ids == [journal.pk]
+    line2 = claim.lines.get(line_number=2)
+    assert sorted((p.account, p.amount, p.claim_line_id) for p in journal.postings.all()) == [
+        ("ar_patient", D("19.00"), line1.pk),
+        ("ar_payer", D("-150.00"), line1.pk), ("ar_payer", D("-18.00"), line2.pk),
+        ("cash", D("10.00"), line2.pk), ("cash", D("76.00"), line1.pk),
+        ("contractual_adjustment", D("8.00"), line2.pk),
+        ("contractual_adjustment", D("55.00"), line1.pk),
+    ]  # fmt: skip
     assert rc.status == ItemStatus.POSTED and rc.claim == claim and rc.patient == patient
     claim.refresh_from_db()
     assert (
@@ -92,7 +100,7 @@ def test_one_audit_entry_per_patient_says_what_the_era_did(claim, biller, patien
     assert seen == "submitted" and history == [("submitted", "accepted"), ("accepted", "paid")]
 
 
-def test_a_lines_deductible_and_coinsurance_move_to_the_patient_as_one_pair(claim, biller):
+def test_a_lines_deductible_and_coinsurance_move_to_the_patient_as_one_posting(claim, biller):
     pcn = claim.patient_control_number
     content = era(
         clp(pcn, "1", "168", "51", "44",
@@ -102,10 +110,13 @@ def test_a_lines_deductible_and_coinsurance_move_to_the_patient_as_one_pair(clai
         total="51",
     )  # fmt: skip
     era_import(name="ded.835", content=content, actor=biller)
-    transfer = Journal.objects.get(source="era", kind="patient_transfer")
+    journal = Journal.objects.get(source="era", kind="remittance")
     line1 = claim.lines.get(line_number=1)
-    assert sorted((p.account, p.amount, p.claim_line_id) for p in transfer.postings.all()) == [
-        ("ar_patient", D("44.00"), line1.pk), ("ar_payer", D("-44.00"), line1.pk),
+    assert sorted(
+        (p.account, p.amount) for p in journal.postings.all() if p.claim_line_id == line1.pk
+    ) == [
+        ("ar_patient", D("44.00")), ("ar_payer", D("-150.00")), ("cash", D("51.00")),
+        ("contractual_adjustment", D("55.00")),
     ]  # fmt: skip
     assert claim_balance(claim.pk) == D("0.00") and ledger_reconcile().ok
 
@@ -217,7 +228,7 @@ def test_reversal_reverses_the_earlier_posting(claim, biller):
     assert result.claims_posted == 1
     assert claim_balance(claim.pk) == D("168.00")
     assert balance(account="cash", claim_id=claim.pk) == D("0.00")
-    assert Journal.objects.filter(kind="reversal").count() == 3
+    assert Journal.objects.filter(kind="reversal").count() == 1
     assert ledger_reconcile().ok
 
 

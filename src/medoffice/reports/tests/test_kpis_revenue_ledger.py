@@ -162,12 +162,15 @@ def test_a_reversed_payment_counts_against_the_collection_rates(story, biller):
     from medoffice.billing.models import Journal, JournalKind
 
     era = (
-        Journal.objects.filter(kind=JournalKind.PAYMENT, postings__claim_id=story["claims"][0].pk)
+        Journal.objects.filter(
+            kind=JournalKind.REMITTANCE, postings__claim_id=story["claims"][0].pk
+        )
         .distinct()
         .get()
     )
     reverse_journal(journal=era, reason="Paid in error", actor=biller,
                     effective_date=date(2026, 4, 10))  # fmt: skip
-    # The reversal (its own kind) nets A's $86 back out of March's services: nothing paid.
+    # The reversal (its own kind) nets A's $86 back out of March's services (and its
+    # contractual adjustment): nothing paid.
     assert values(ledger.gross_collection_rate(SPRING)) == [(MAR, D("0.0")), (APR, D("0.0"))]
     assert ledger.net_collection_rate(SPRING).headline == D("0.0")
