@@ -10,17 +10,7 @@ practice), and SQLite's check is a cheap look-up."""
 import django.db.models.deletion
 from django.db import migrations, models
 
-
-class AlterFieldOnPostgres(migrations.AlterField):
-    """The field changes in the migration state everywhere, in the table on PostgreSQL only."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+from medoffice.core.migration_operations import AlterFieldOnPostgres
 
 
 class Migration(migrations.Migration):
