@@ -32,7 +32,9 @@ def _today(request: HttpRequest) -> dict[str, Any]:
         totals = selectors.payments_taken(location=location, day=day).aggregate(
             n=Count("pk"), total=Sum("amount")
         )
-        context["payments"] = {"count": totals["n"], "total": totals["total"] or Decimal("0.00")}
+        # Quantized: SQLite adds decimals as floats (45 for 20.00 + 25.00, or 45.0000000000000).
+        total = (totals["total"] or Decimal("0.00")).quantize(Decimal("0.01"))
+        context["payments"] = {"count": totals["n"], "total": total}
     return context
 
 

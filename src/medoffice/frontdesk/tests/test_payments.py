@@ -234,3 +234,15 @@ def test_void_through_the_page(patient, staff):
         .status_code
         == 403
     )
+
+
+def test_the_home_panel_totals_the_days_payments_in_cents(patient, staff, clinic):
+    for amount in ("20.00", "25.00"):
+        services.desk_payment_record(
+            actor=staff("frontdesk"), patient_id=patient.pk,
+            payment=Pay(amount=amount, method="cash", kind="copay"),
+        )  # fmt: skip
+    DeskPayment.objects.update(location=clinic["location"])
+    html = signed_in_client(staff("frontdesk")).get("/").content.decode()
+    # SQLite adds the amounts as floats: 45, not 45.00, unless the total is quantized.
+    assert "2 · $45.00" in html
