@@ -2,10 +2,9 @@
 rates, days in A/R and A/R over 90 days.
 
 The money figures use billing.aging's definitions (charges: revenue credited; payments: what
-billing.models.payment_postings records as received, with reversals; contractual: the contractual
-account),
-grouped by period in one query each. A/R at many period ends is one query: the balance at an end
-is the running total of the per-period sums.
+billing.models.payment_postings records as received, less reversals; contractual: the contractual
+account), grouped by period in one query each. A/R at many period ends is one query: the balance
+at an end is the running total of the per-period sums.
 """
 
 from __future__ import annotations
